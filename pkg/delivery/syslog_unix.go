@@ -1,0 +1,5 @@
+//go:build !windows
+
+package delivery
+
+var defaultSyslogSockets = []string{"/dev/log", "/var/run/syslog", "/var/run/log"}
