@@ -1,0 +1,5 @@
+//go:build !windows
+
+package smtpclient
+
+func errnoTexts() []errnoText { return commonErrnos() }
