@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/help and testdata/version")
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // golden compares got with testdata/NAME, or rewrites the file with -update.
 func golden(t *testing.T, name, got string) {
