@@ -1,0 +1,5 @@
+//go:build darwin
+
+package secret
+
+func systemKeyring(func(string) (string, bool)) Keyring { return &Keychain{} }
