@@ -19,18 +19,28 @@ func TempDir(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		var paths []string
-		_ = filepath.WalkDir(d, func(p string, _ fs.DirEntry, _ error) error {
-			paths = append(paths, p)
-			return nil
-		})
-		for i := len(paths) - 1; i >= 0; i-- {
-			if err := os.Remove(paths[i]); err != nil && !os.IsNotExist(err) {
-				t.Errorf("cleanup: %v", err)
-			}
+		for _, err := range removeTree(d) {
+			t.Errorf("cleanup: %v", err)
 		}
 	})
 	return d
+}
+
+// removeTree removes dir and everything in it, entry by entry, deepest first, and returns what
+// could not be removed. It is os.RemoveAll done the way that also works under Wine 8.
+func removeTree(dir string) []error {
+	var paths []string
+	_ = filepath.WalkDir(dir, func(p string, _ fs.DirEntry, _ error) error {
+		paths = append(paths, p)
+		return nil
+	})
+	var errs []error
+	for i := len(paths) - 1; i >= 0; i-- {
+		if err := os.Remove(paths[i]); err != nil && !os.IsNotExist(err) {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 // WriteFile writes data to name inside dir with the given mode and returns the full path.

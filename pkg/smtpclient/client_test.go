@@ -211,7 +211,14 @@ func TestConnectErrors(t *testing.T) {
 				c.Close()
 				t.Fatal("Open succeeded")
 			}
-			if err.Error() != tc.want {
+			switch {
+			case runtime.GOOS == "windows" && tc.opts.Socket != "":
+				// Windows reports a missing socket in its own words (and Wine has no
+				// AF_UNIX at all): only the kind and our prefix are portable.
+				if prefix, _, _ := strings.Cut(tc.want, ": "); !strings.HasPrefix(err.Error(), prefix+": ") {
+					t.Errorf("error %q does not start with %q", err, prefix)
+				}
+			case err.Error() != tc.want:
 				t.Errorf("error\n got %q\nwant %q", err, tc.want)
 			}
 			wantOp := OpDial
@@ -277,13 +284,11 @@ func TestSourceIP(t *testing.T) {
 
 func TestUnixSocketLMTP(t *testing.T) {
 	t.Parallel()
-	if runtime.GOOS == "windows" {
-		t.Skip("unix sockets under Wine are not reliable")
-	}
+	testutil.SkipUnderWine(t, "Wine 8 has no AF_UNIX sockets")
 	path := filepath.Join(testutil.TempDir(t), "lmtp.sock")
 	ln, err := net.Listen("unix", path)
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	srv := smtptest.NewServer(t, smtptest.MustParse("unix", `
 S: 220 lmtp.test LMTP

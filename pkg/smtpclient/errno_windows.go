@@ -18,6 +18,7 @@ func errnoTexts() []errnoText {
 		{windows.WSAENETUNREACH, "Network is unreachable"},
 		{windows.WSAEHOSTUNREACH, "No route to host"},
 		{windows.WSAEACCES, "Permission denied"},
+		{windows.WSAEAFNOSUPPORT, "Address family not supported by protocol"},
 		{windows.ERROR_BROKEN_PIPE, "Broken pipe"},
 	}, commonErrnos()...)
 }
