@@ -25,6 +25,10 @@ const receivedDateLayout = "Mon, 02 Jan 2006 15:04:05 -0700"
 func (ss *session) receivedHeader(t time.Time, smtputf8 bool) func(eol string) string {
 	proto := ss.protocolName(smtputf8)
 	helo := receivedHelo(ss.info.Hello)
+	software := ss.srv.Software
+	if software == "" {
+		software = "msmtpd"
+	}
 	return func(eol string) string {
 		remoteName, localName := ss.reverseNames()
 		var b strings.Builder
@@ -37,7 +41,7 @@ func (ss *session) receivedHeader(t time.Time, smtputf8 bool) func(eol string) s
 		if localName != "" {
 			b.WriteString(localName + " ")
 		}
-		b.WriteString("[" + ipString(ss.info.LocalAddr) + "] (msmtpd) with " + proto + ";" + eol)
+		b.WriteString("[" + ipString(ss.info.LocalAddr) + "] (" + software + ") with " + proto + ";" + eol)
 		b.WriteString("\t" + t.Format(receivedDateLayout) + eol)
 		return b.String()
 	}

@@ -46,6 +46,9 @@ type Server struct {
 	// Greeting is the text of the 220 greeting: Hostname + " ESMTP msmtpd" by default.
 	// Lines separated by "\n" give a multi-line greeting.
 	Greeting string
+	// Software names the program in the Received header's "by" clause: "msmtpd" by
+	// default; msmtp's -bs mode says "msmtp".
+	Software string
 	// Backend receives the mail. It is required.
 	Backend Backend
 
