@@ -191,7 +191,6 @@ func strerror(err error) string {
 	return s
 }
 
-
 // syslogFacilityCode returns the numeric facility (RFC 5424 §6.2.1) of a facility name.
 func syslogFacilityCode(name string) (int, bool) {
 	switch name {
