@@ -89,6 +89,12 @@ type osFile struct{ *os.File }
 
 func (f osFile) TryLock() error { return tryLock(f.File) }
 
+// Close releases the lock and closes the file.
+func (f osFile) Close() error {
+	unlock(f.File)
+	return f.File.Close()
+}
+
 // mkdirAll creates dir and its missing parents through fsys, as os.MkdirAll does.
 func mkdirAll(fsys FS, dir string, perm fs.FileMode) error {
 	if fi, err := fsys.Stat(dir); err == nil {

@@ -63,3 +63,13 @@ func tryLock(f *os.File) error {
 	}
 	return nil
 }
+
+// unlock drops the lock before the file is closed. Closing alone is not enough: a child
+// process that another goroutine is starting at that moment holds a copy of the descriptor
+// until it execs, and with it the open file description and its flock, so the message would
+// look busy for a moment. LOCK_UN acts on the description, whoever else refers to it.
+func unlock(f *os.File) {
+	if rc, err := f.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _ = unix.Flock(int(fd), unix.LOCK_UN) })
+	}
+}
