@@ -39,6 +39,9 @@ const (
 	// ModeNewAliases is sendmail's -bi or -I, or running as "newaliases": there is no alias
 	// database to rebuild, so this does nothing and exits 0.
 	ModeNewAliases
+	// ModeOAuth2Login is --oauth2-login (our extension): authorize msmtp for the account's
+	// OAuth2 provider and store the tokens (docs/oauth2.md).
+	ModeOAuth2Login
 )
 
 // String names the mode ("sendmail", "serverinfo", "queue-run", ...).
@@ -60,6 +63,8 @@ func (m Mode) String() string {
 		return "queue-run"
 	case ModeNewAliases:
 		return "newaliases"
+	case ModeOAuth2Login:
+		return "oauth2-login"
 	}
 	return "Mode(" + strconv.Itoa(int(m)) + ")"
 }
@@ -160,6 +165,9 @@ type Invocation struct {
 	// Queue is set when running as "msmtpq": mail goes through the queue (msmtpq
 	// semantics: store it, try to send it, keep it on failure and exit 0).
 	Queue bool
+	// OAuth2Redirect is --redirect: --oauth2-login authorizes in a browser with a loopback
+	// redirect instead of the device code flow.
+	OAuth2Redirect bool
 
 	// Recipients are the operands, in order, unparsed: one argument may hold several
 	// addresses ("a@x, b@y"); the message package's address-list parser splits them.
@@ -211,6 +219,8 @@ var (
 	// ErrInvalidArgument is an argument of one of our sendmail options (-q) that does not
 	// parse.
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrRedirectWithoutLogin is --redirect without --oauth2-login.
+	ErrRedirectWithoutLogin = errors.New("--redirect requires --oauth2-login")
 )
 
 // UsageError is a command-line error: exit status 64 (EX_USAGE), message on stderr.
@@ -258,6 +268,8 @@ const (
 	actEnvelopeID                     // -V
 	actQueueRun                       // -q
 	actNewAliases                     // -I
+	actOAuth2Login                    // --oauth2-login
+	actRedirect                       // --redirect
 )
 
 // optionSpec is one row of msmtp's option table.
@@ -271,8 +283,9 @@ type optionSpec struct {
 
 // options returns msmtp's option table. The long options are in upstream's order (HEAD,
 // 1.8.33), because glibc lists ambiguous candidates in table order
-// (`--tls-c` → '--tls-crl-file' '--tls-cert-file' '--tls-certcheck'); the short-only
-// options follow, upstream's first, then our sendmail additions.
+// (`--tls-c` → '--tls-crl-file' '--tls-cert-file' '--tls-certcheck'), followed by our
+// own long options (--oauth2-login, --redirect); the short-only options follow, upstream's
+// first, then our sendmail additions.
 func options() []optionSpec {
 	const (
 		no  = getopt.NoArgument
@@ -336,6 +349,9 @@ func options() []optionSpec {
 		{long: "keepbcc", arg: opt, setting: "keepbcc"},
 		{short: 't', long: "read-recipients", arg: no, act: actReadRecipients},
 		{long: "read-envelope-from", arg: no, act: actReadEnvelopeFrom},
+		// Our long options, after upstream's so that its ambiguity messages keep their order.
+		{long: "oauth2-login", arg: no, act: actOAuth2Login},
+		{long: "redirect", arg: no, act: actRedirect},
 
 		// Upstream's short-only options (its optstring).
 		{short: 'A', arg: req, act: actIgnore},   // sendmail: -Ac / -Am, which .cf file
@@ -453,14 +469,18 @@ func ParseArgs(argv []string, cfg ParseConfig) (*Invocation, error) {
 		return nil, &UsageError{Prefix: inv.Argv0, Text: ge.Message(), Err: err}
 	}
 	inv.Recipients = s.Operands()
+	if inv.OAuth2Redirect && inv.Mode != ModeOAuth2Login {
+		return nil, inv.usage(ErrRedirectWithoutLogin)
+	}
 	return inv, nil
 }
 
 // CheckOperands reports upstream's "too many arguments" (a *UsageError wrapping
-// ErrTooManyArguments) for recipients given in server-information or RMQS mode. Call it
-// after --version, --help and --configure were handled, as upstream does.
+// ErrTooManyArguments) for recipients given in server-information or RMQS mode (and in
+// our --oauth2-login mode). Call it after --version, --help and --configure were handled,
+// as upstream does.
 func (inv *Invocation) CheckOperands() error {
-	if (inv.Mode == ModeServerInfo || inv.Mode == ModeRMQS) && len(inv.Recipients) > 0 {
+	if (inv.Mode == ModeServerInfo || inv.Mode == ModeRMQS || inv.Mode == ModeOAuth2Login) && len(inv.Recipients) > 0 {
 		return inv.usage(ErrTooManyArguments)
 	}
 	return nil
@@ -601,6 +621,10 @@ func (st *parseState) apply(o optionSpec, r getopt.Result) error {
 		}
 	case actNewAliases:
 		inv.Mode = ModeNewAliases
+	case actOAuth2Login:
+		inv.Mode = ModeOAuth2Login
+	case actRedirect:
+		inv.OAuth2Redirect = true
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ func (r result) render() []string {
 
 // TestLongOptionOrder pins the long options to upstream's table order: the order Debian's
 // msmtp 1.8.23 lists for `msmtp --=x`, with HEAD's --set-to-header after
-// --set-msgid-header. glibc's ambiguity message depends on it.
+// --set-msgid-header, and then ours. glibc's ambiguity message depends on it.
 func TestLongOptionOrder(t *testing.T) {
 	t.Parallel()
 	upstream := "'--version' '--help' '--configure' '--pretend' '--debug' '--serverinfo' '--rmqs' " +
@@ -168,8 +168,10 @@ func TestLongOptionOrder(t *testing.T) {
 		"'--set-date-header' '--set-msgid-header' '--set-to-header' '--remove-bcc-headers' " +
 		"'--undisclosed-recipients' '--source-ip' '--socket' '--keepbcc' '--read-recipients' " +
 		"'--read-envelope-from'"
+	// Our own long options come after upstream's.
+	ours := " '--oauth2-login' '--redirect'"
 	r := parse([]string{"msmtp", "--=x"}, nil, "")
-	want := "msmtp: option '--=x' is ambiguous; possibilities: " + upstream
+	want := "msmtp: option '--=x' is ambiguous; possibilities: " + upstream + ours
 	if r.err == nil || r.err.Error() != want {
 		t.Errorf("got  %v\nwant %s", r.err, want)
 	}

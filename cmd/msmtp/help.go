@@ -44,6 +44,8 @@ func helpGroups() []helpGroup {
 			{"-bp", "list the queued mail (as mailq does)"},
 			{"-q[time|filter]", "deliver the queued mail once, or every time (-q30m, -q1h); the filters -qIstr, -qRstr, -qSstr (-q!Rstr to negate) select the items whose queue id, recipient or sender contains str"},
 			{"-bi, -I", "do nothing (there is no alias database)"},
+			{"--oauth2-login", "authorize msmtp at the account's OAuth2 provider (device code) and store the tokens"},
+			{"--redirect", "with --oauth2-login: authorize in a browser on this computer instead"},
 		}},
 		{"Configuration options:", []helpEntry{
 			{"-C, --file=filename", "use this user configuration file"},
@@ -156,6 +158,9 @@ func HelpText(program string) string {
 		"Deliver the queued mail.",
 		"PRG -bi, PRG -I, newaliases",
 		"Do nothing and succeed.")
+	b.WriteString("OAuth2 login mode:\n")
+	usage("PRG [option...] [-a account] --oauth2-login [--redirect]",
+		"Authorize msmtp at the account's OAuth2 provider; see oauth2_provider.")
 	b.WriteString("\n")
 	for _, g := range helpGroups() {
 		b.WriteString(g.title + "\n")

@@ -40,7 +40,7 @@ func (a *app) serverInfo(overrides *config.Overrides) sysexits.Code {
 	if a.inv.Pretend {
 		return sysexits.OK
 	}
-	opts, err := delivery.SessionOptions(a.ctx, a.deliveryOptions(), acct)
+	opts, err := delivery.SessionOptions(a.ctx, a.deliveryOptions(a.stdout), acct)
 	if err != nil {
 		return a.failSession(err)
 	}
@@ -95,7 +95,7 @@ func (a *app) rmqs(overrides *config.Overrides) sysexits.Code {
 	if a.inv.Pretend {
 		return sysexits.OK
 	}
-	opts, err := delivery.SessionOptions(a.ctx, a.deliveryOptions(), acct)
+	opts, err := delivery.SessionOptions(a.ctx, a.deliveryOptions(a.stdout), acct)
 	if err != nil {
 		return a.failSession(err)
 	}

@@ -153,8 +153,10 @@ func (a *app) resolve(mode config.Mode, overrides *config.Overrides, fromHeader 
 	})
 }
 
-// deliveryOptions are the outside world for the delivery library.
-func (a *app) deliveryOptions() delivery.Options {
+// deliveryOptions are the outside world for the delivery library. out receives what msmtp
+// writes to standard output while it delivers: the --debug transcript and the log line of
+// `logfile -`.
+func (a *app) deliveryOptions(out io.Writer) delivery.Options {
 	home, _ := a.lookupEnv("HOME")
 	if home == "" && a.env.HomeDir != nil {
 		home = a.env.HomeDir()
@@ -166,12 +168,12 @@ func (a *app) deliveryOptions() delivery.Options {
 			Terminal:   secret.OpenTerminal,
 		},
 		Hostname: os.Hostname,
-		Stdout:   a.stdout,
+		Stdout:   out,
 		Now:      time.Now,
 	}
 	if a.inv.Debug {
-		opts.Transcript = a.stdout
-		opts.AfterTLS = func(cs tls.ConnectionState) { writeTLSInfo(a.stdout, &cs, time.Local) }
+		opts.Transcript = out
+		opts.AfterTLS = func(cs tls.ConnectionState) { writeTLSInfo(out, &cs, time.Local) }
 	}
 	return opts
 }
@@ -238,7 +240,7 @@ func (a *app) sendmail(overrides *config.Overrides) sysexits.Code {
 		Header:   header,
 		Body:     message.NewBody(in, readOpts),
 	}
-	res, err := delivery.Send(a.ctx, a.deliveryOptions(), mail)
+	res, err := delivery.Send(a.ctx, a.deliveryOptions(a.stdout), mail)
 	a.reportLog(res)
 	if err != nil {
 		delivery.Report(a.stderr, a.inv.Program, acct, res, err)

@@ -22,7 +22,9 @@ func (a *app) smtpStdio() sysexits.Code {
 		Backend: &relay.Backend{
 			Context:  a.ctx,
 			Resolve:  a.resolveForSender,
-			Delivery: a.deliveryOptions(),
+			// Standard output carries the SMTP replies: the transcript of --debug and the
+			// log line of `logfile -` go to standard error instead.
+			Delivery: a.deliveryOptions(a.stderr),
 			Logger:   slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 		},
 	}

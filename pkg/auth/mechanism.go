@@ -110,8 +110,9 @@ func (e *UnknownMechanismError) Error() string {
 	return fmt.Sprintf("unknown authentication method %s", e.Name)
 }
 
-// NotCompiledInError says that a known mechanism is not built into this program. msmtp
-// exits with EX_UNAVAILABLE (spec-mail-smtp.md §3.1, spec-cli-config.md §0.2).
+// NotCompiledInError says that a known mechanism is not built into this program. Upstream
+// exits with EX_UNAVAILABLE for it; this project treats it as a configuration error
+// (EX_CONFIG), see pkg/delivery's ExitCode.
 type NotCompiledInError struct {
 	Mechanism Mechanism
 }

@@ -190,7 +190,27 @@ func Dial(ctx context.Context, opts Options, acct *config.Account) (*smtpclient.
 	if err != nil {
 		return nil, err
 	}
-	return smtpclient.Open(ctx, o)
+	c, err := smtpclient.Open(ctx, o)
+	if err != nil {
+		return nil, describeCertificateFailure(err)
+	}
+	return c, nil
+}
+
+// describeCertificateFailure gives a server certificate that Go's own verification rejected
+// (unknown issuer, expired, wrong name) the text of DescribeCertificateError, which names the
+// issuer, the validity period or the names, instead of pkg/smtpclient's terse GnuTLS wording.
+// The session error stays in the chain for ExitCode and the log. Failures of our own checks
+// (pins, CRL) are CertificateErrors already and pass unchanged.
+func describeCertificateFailure(err error) error {
+	var own *CertificateError
+	if !errors.Is(err, smtpclient.ErrCertificate) || errors.As(err, &own) {
+		return err
+	}
+	if d := DescribeCertificateError(err); d != nil {
+		return &CertificateError{Reason: d.Reason, Err: err}
+	}
+	return err
 }
 
 // SessionOptions builds the smtpclient options for an account. It fails before any network

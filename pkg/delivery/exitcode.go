@@ -23,6 +23,12 @@ func ExitCode(err error) sysexits.Code {
 	if err == nil {
 		return sysexits.OK
 	}
+	if errors.Is(err, context.Canceled) {
+		// A cancelled delivery (msmtpd shutting down, an interrupt) may well succeed
+		// later. The session error that carries the cancellation would otherwise count as
+		// an I/O error (74), which msmtpd turns into a permanent 554.
+		return sysexits.TempFail
+	}
 	var ce *config.Error
 	if errors.As(err, &ce) {
 		switch ce.Kind {
@@ -67,7 +73,7 @@ func ExitCode(err error) sysexits.Code {
 	case errors.As(err, &missing), errors.As(err, &notOffered), errors.As(err, &notFound),
 		errors.Is(err, auth.ErrNoUsableMechanism), errors.Is(err, auth.ErrNoSecureMechanism):
 		return sysexits.Unavailable
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded):
 		return sysexits.TempFail
 	}
 	return sysexits.Software

@@ -129,12 +129,19 @@ func ErrorReply(err error) *smtp.Reply {
 		if ce.Reply.Temporary() {
 			code, enh = smtp.CodeLocalError, smtp.EnhTempLocalError
 		}
+		words := ""
+		if t := ce.Reply.Text(); len(t) > 0 {
+			words = t[0]
+		}
 		if e, ok := ce.Reply.Enhanced(); ok && e.Class == code/100 {
+			// The server's enhanced code becomes the reply's own; the text must not
+			// repeat it.
 			enh = e
+			_, words, _ = strings.Cut(words, " ")
 		}
 		text := delivery.Sanitize(ce.Error())
-		if t := ce.Reply.Text(); len(t) > 0 {
-			text += ": " + delivery.Sanitize(t[0])
+		if words != "" {
+			text += ": " + delivery.Sanitize(words)
 		}
 		return smtp.NewReply(code, enh, text)
 	}

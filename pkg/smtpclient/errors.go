@@ -151,6 +151,11 @@ const (
 func ioError(op Op, dir direction, overTLS bool, err error) *Error {
 	var msg string
 	switch {
+	case errors.Is(err, context.Canceled):
+		// The caller gave up (msmtpd shutting down, an interrupt). It reaches a blocked read
+		// as an expired deadline, so it must be told from a timeout first: a message about
+		// a timeout would send the user looking for a setting that is not even set.
+		msg = "network " + string(dir) + " error: " + describe(err)
 	case isTimeout(err):
 		msg = "network " + string(dir) + " error: the operation timed out"
 	case overTLS && dir == reading:
