@@ -348,3 +348,41 @@ func TestExitCodeTable(t *testing.T) {
 		t.Logf("the exit-code table:\n%s", b.String())
 	}
 }
+
+// TestExitCodesDoc keeps docs/exit-codes.md in step with the table above: the document is
+// generated from it (go test ./pkg/delivery -run TestExitCodesDoc -update).
+func TestExitCodesDoc(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString(`# Exit codes
+
+msmtp exits with a code of BSD's sysexits.h; scripts, PHP and msmtpd decide from it whether a
+failure was temporary. The table is upstream msmtp's (spec-mail-smtp.md §6) with its quirks
+kept: a 4xx reply to MAIL, RCPT or DATA gives 69, not 75; any refusal after the final dot
+gives 69; an authentication refusal gives 77 even for 454; only connection failures (and
+cancellation) give 75. It is generated from the test table of pkg/delivery
+(exitcode_test.go), which checks every row against the code that produces it.
+
+msmtpd answers a delivery that ended with 68, 69, 71 or 75 with 451 (the client retries) and
+every other failure with 554.
+
+| code | name | situation |
+| --- | --- | --- |
+`)
+	for _, row := range exitTable() {
+		fmt.Fprintf(&b, "| %d | %s | %s |\n", row.code, row.code, row.what)
+	}
+	path := filepath.Join("..", "..", "docs", "exit-codes.md")
+	if *update {
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != b.String() {
+		t.Errorf("docs/exit-codes.md is stale: run go test ./pkg/delivery -run TestExitCodesDoc -update")
+	}
+}
