@@ -95,6 +95,8 @@ func (a *app) main() sysexits.Code {
 		return a.queueList()
 	case ModeQueueRun:
 		return a.queueRun()
+	case ModeOAuth2Login:
+		return a.oauth2Login(overrides)
 	}
 	return a.sendmail(overrides)
 }
@@ -170,6 +172,7 @@ func (a *app) deliveryOptions(out io.Writer) delivery.Options {
 		Hostname: os.Hostname,
 		Stdout:   out,
 		Now:      time.Now,
+		OAuth2:   a.oauth2Manager(),
 	}
 	if a.inv.Debug {
 		opts.Transcript = out

@@ -40,6 +40,22 @@ type Account struct {
 	PasswordEval string
 	NTLMDomain   string
 
+	// OAuth2 (our extension): with OAuth2Provider set, msmtp gets the access token that
+	// XOAUTH2 and OAUTHBEARER send from its own token store, refreshing it as needed, and
+	// password, passwordeval, the keyring and netrc are not consulted. See docs/oauth2.md.
+	OAuth2Provider         string // "" (off), OAuth2Google, OAuth2Microsoft or OAuth2Custom
+	OAuth2ClientID         string
+	OAuth2ClientSecret     Secret
+	OAuth2ClientSecretEval string
+	OAuth2Tenant           string // Microsoft's tenant; "" means common
+	OAuth2AuthEndpoint     string // overrides the provider's; "" = the provider's
+	OAuth2TokenEndpoint    string
+	OAuth2DeviceEndpoint   string
+	OAuth2Scopes           string // space-separated; "" = the provider's
+	// OAuth2TokenStore is "file:PATH" or "keyring". Resolve fills in the default (a file
+	// beside the user configuration file) for an account with OAuth2Provider set.
+	OAuth2TokenStore string
+
 	TLS               bool
 	TLSStartTLS       bool
 	TLSTrustFile      string // a file name, TrustSystem, or "" (not set)
@@ -166,6 +182,17 @@ func (m AuthMethod) String() string {
 	return string(m)
 }
 
+// The values of oauth2_provider.
+const (
+	OAuth2Google    = "google"
+	OAuth2Microsoft = "microsoft"
+	OAuth2Custom    = "custom"
+)
+
+// OAuth2TokenStoreKeyring is the oauth2_token_store value that keeps tokens in the system
+// keyring; the other form is "file:PATH".
+const OAuth2TokenStoreKeyring = "keyring"
+
 // Tristate is the value of set_from_header, set_date_header and set_msgid_header.
 type Tristate uint8
 
@@ -284,6 +311,21 @@ const (
 	KeyLogfileTimeFormat Key = "logfile_time_format"
 	KeySyslog            Key = "syslog"
 	KeyAliases           Key = "aliases"
+)
+
+// The keys of the OAuth2 extension. --pretend prints them after ntlmdomain, and only for an
+// account with oauth2_provider set, so upstream's layout is unchanged for every other one.
+const (
+	KeyOAuth2Provider         Key = "oauth2_provider"
+	KeyOAuth2ClientID         Key = "oauth2_client_id"
+	KeyOAuth2ClientSecret     Key = "oauth2_client_secret"
+	KeyOAuth2ClientSecretEval Key = "oauth2_client_secret_eval"
+	KeyOAuth2Tenant           Key = "oauth2_tenant"
+	KeyOAuth2AuthEndpoint     Key = "oauth2_auth_endpoint"
+	KeyOAuth2TokenEndpoint    Key = "oauth2_token_endpoint"
+	KeyOAuth2DeviceEndpoint   Key = "oauth2_device_endpoint"
+	KeyOAuth2Scopes           Key = "oauth2_scopes"
+	KeyOAuth2TokenStore       Key = "oauth2_token_store"
 )
 
 // OriginKind says what kind of place a setting's value came from.

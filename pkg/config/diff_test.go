@@ -27,9 +27,20 @@ import (
 
 const referenceMsmtp = "/usr/bin/msmtp"
 
+// oauth2Extension is why the OAuth2 files are not compared: msmtp has no oauth2_* commands.
+const oauth2Extension = "the oauth2_* commands are our extension"
+
 // diffSkip lists what 1.8.23 cannot be compared on, with the reason.
 var diffSkip = map[string]string{
-	"head.msmtprc": "from_full_name and set_to_header are msmtp 1.8.24+ commands; allow_from_override inheritance changed in 1.8.24",
+	"head.msmtprc":                         "from_full_name and set_to_header are msmtp 1.8.24+ commands; allow_from_override inheritance changed in 1.8.24",
+	"oauth2-auth.msmtprc":                  oauth2Extension,
+	"oauth2-client-id.msmtprc":             oauth2Extension,
+	"oauth2-custom-token-endpoint.msmtprc": oauth2Extension,
+	"oauth2-http-endpoint.msmtprc":         oauth2Extension,
+	"oauth2-provider.msmtprc":              oauth2Extension,
+	"oauth2-tenant.msmtprc":                oauth2Extension,
+	"oauth2-token-store.msmtprc":           oauth2Extension,
+	"oauth2.msmtprc":                       oauth2Extension,
 }
 
 // onlyReference and onlyOurs are --pretend lines that exist in one version only

@@ -17,6 +17,9 @@ var groupTitles = []struct {
 	{groupStructure, "File structure", ""},
 	{groupConnection, "Connection", ""},
 	{groupAuth, "Authentication", ""},
+	{groupOAuth2, "OAuth2 (extension)", "msmtp gets and refreshes the access tokens of XOAUTH2 and OAUTHBEARER itself " +
+		"(see [oauth2.md](oauth2.md) for Gmail, Microsoft 365 and msmtpd). These commands are not in msmtp; " +
+		"they have no command-line options, and `--pretend` shows them only for an account with `oauth2_provider` set."},
 	{groupTLS, "TLS", ""},
 	{groupSendmail, "Sendmail mode", "These settings matter only when sending a mail (not for `--serverinfo` or `--rmqs`)."},
 	{groupDeprecated, "Deprecated commands", "Still accepted so that old files keep working. Each sets the setting named in its description."},

@@ -51,7 +51,7 @@ type pretendLine struct {
 func pretendLines(a *Account, mode Mode) []pretendLine {
 	var lines []pretendLine
 	for _, d := range table {
-		if d.pretend == "" || d.sendmail && mode != ModeSendmail {
+		if d.pretend == "" || d.sendmail && mode != ModeSendmail || d.pretendIf != nil && !d.pretendIf(a) {
 			continue
 		}
 		lines = append(lines, pretendLine{key: d.key, label: d.pretend, value: d.v.show(a)})

@@ -11,9 +11,10 @@ type Mode uint8
 
 // The modes that use an account.
 const (
-	ModeSendmail   Mode = iota // send a mail (the default)
-	ModeServerInfo             // --serverinfo
-	ModeRMQS                   // --rmqs
+	ModeSendmail    Mode = iota // send a mail (the default)
+	ModeServerInfo              // --serverinfo
+	ModeRMQS                    // --rmqs
+	ModeOAuth2Login             // --oauth2-login (our extension)
 )
 
 // Request is everything Resolve needs to produce the account for one msmtp run.
@@ -62,6 +63,7 @@ func Resolve(req Request) (*Account, error) {
 		return nil, err
 	}
 	computeDefaults(a)
+	r.oauth2Defaults(a)
 	if err := r.substitute(a); err != nil {
 		return nil, err
 	}
@@ -161,9 +163,10 @@ func (r *resolver) fromEnvironment(haveFrom bool) *Account {
 }
 
 // passwordEval runs passwordeval early, as upstream does (§4.3), when authentication is on
-// and no password is set. Failure is a configuration error (78), unlike eval's 74.
+// and no password is set. Failure is a configuration error (78), unlike eval's 74. An
+// account that uses OAuth2 (our extension) gets its token elsewhere and runs nothing.
 func (r *resolver) passwordEval(a *Account) error {
-	if a.Auth == AuthNone || a.Password.IsSet() || a.PasswordEval == "" {
+	if a.Auth == AuthNone || a.Password.IsSet() || a.PasswordEval == "" || usesOAuth2(a) {
 		return nil
 	}
 	pw, err := runFirstLine(r.env.PasswordEval, a.PasswordEval)
@@ -210,7 +213,9 @@ type ValidateOptions struct {
 // a file.
 //
 // One deliberate difference: a socket account needs no port, also with LMTP (upstream asks
-// for a port it then does not use; spec-mail-smtp.md §11 item 19).
+// for a port it then does not use; spec-mail-smtp.md §11 item 19). An account that uses our
+// OAuth2 extension gets its own checks after upstream's (oauth2_provider needs auth
+// oauthbearer or xoauth2 and oauth2_client_id; custom needs oauth2_token_endpoint).
 func Validate(a *Account, opts ValidateOptions) error {
 	fail := func(msg string) error {
 		e := &Error{Msg: msg, Kind: KindConfig, Err: ErrInvalidAccount}
@@ -236,6 +241,9 @@ func Validate(a *Account, opts ValidateOptions) error {
 		return fail("tls requires either tls_trust_file (highly recommended) or tls_fingerprint or a disabled tls_certcheck")
 	case a.TLSCRLFile != "" && a.TLSTrustFile == "":
 		return fail("tls_crl_file requires tls_trust_file")
+	}
+	if msg := validateOAuth2(a); msg != "" {
+		return fail(msg)
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ const (
 	groupStructure group = iota
 	groupConnection
 	groupAuth
+	groupOAuth2
 	groupTLS
 	groupSendmail
 	groupDeprecated
@@ -70,8 +71,9 @@ type directive struct {
 	optionNote     string // how the command-line value differs from the file's
 
 	// --pretend.
-	pretend  string // the label; "" if the row prints nothing
-	sendmail bool   // printed only in sendmail mode
+	pretend   string                // the label; "" if the row prints nothing
+	sendmail  bool                  // printed only in sendmail mode
+	pretendIf func(a *Account) bool // printed only when this says so; nil: always
 
 	noArg  bool // takes no argument (tls_nocertcheck)
 	ignore bool // accepted and ignored; sets nothing (tls_force_sslv3)
@@ -224,6 +226,110 @@ var table = []directive{
 		name: "ntlmdomain", key: KeyNTLMDomain, group: groupAuth, syntax: "DOMAIN", def: "not set", empty: "unset",
 		doc: "The domain for NTLM authentication.", pretend: "ntlmdomain",
 		v: text(func(a *Account) *string { return &a.NTLMDomain }, false),
+	},
+
+	// OAuth2: our extension (docs/oauth2.md). None of these rows has a command-line option, and
+	// --pretend prints them only for an account that uses OAuth2, so that upstream's options
+	// and --pretend layout stay as they are.
+	{
+		name: "oauth2_provider", key: KeyOAuth2Provider, group: groupOAuth2, syntax: "google|microsoft|custom",
+		def: "not set", empty: "unset", extension: true,
+		doc: "Let msmtp get and refresh the OAuth2 access token that `auth xoauth2` and `auth oauthbearer` send, " +
+			"instead of taking it as a password: `google` (Gmail) and `microsoft` (Microsoft 365, Outlook.com) " +
+			"know their endpoints and scopes, `custom` takes them from `oauth2_token_endpoint` and the other " +
+			"`oauth2_*` commands. Needs `auth xoauth2` or `auth oauthbearer`, `user` and `oauth2_client_id`; " +
+			"run `msmtp --oauth2-login -a ACCOUNT` once to authorize. Then `password`, `passwordeval`, the " +
+			"keyring and netrc are not used for this account.",
+		pretend: "oauth2_provider", pretendIf: usesOAuth2,
+		v: withShow(choice(func(a *Account) *string { return &a.OAuth2Provider }, emptyValue, "",
+			word[string]{OAuth2Google, OAuth2Google}, word[string]{OAuth2Microsoft, OAuth2Microsoft},
+			word[string]{OAuth2Custom, OAuth2Custom}),
+			func(a *Account) string { return orNotSet(a.OAuth2Provider) }),
+	},
+	{
+		name: "oauth2_client_id", key: KeyOAuth2ClientID, group: groupOAuth2, syntax: "ID", def: "not set",
+		empty: "unset", extension: true,
+		doc:     "The client ID of the application you registered with the provider (see [oauth2.md](oauth2.md)).",
+		pretend: "oauth2_client_id", pretendIf: usesOAuth2,
+		v: text(func(a *Account) *string { return &a.OAuth2ClientID }, false),
+	},
+	{
+		name: "oauth2_client_secret", key: KeyOAuth2ClientSecret, group: groupOAuth2, syntax: "SECRET",
+		def: "not set", empty: "unset", extension: true,
+		doc: "The client secret of the registered application, if it has one (Google's desktop applications do; " +
+			"Microsoft's public clients do not). Prefer `oauth2_client_secret_eval`.",
+		pretend: "oauth2_client_secret", pretendIf: usesOAuth2,
+		v: value{
+			set: func(a *Account, in input) error {
+				if in.arg == "" {
+					a.OAuth2ClientSecret = Secret{}
+				} else {
+					a.OAuth2ClientSecret = NewSecret(in.arg)
+				}
+				return nil
+			},
+			show: func(a *Account) string { return a.OAuth2ClientSecret.String() },
+			copy: field[Secret](func(a *Account) *Secret { return &a.OAuth2ClientSecret }).copier(),
+		},
+	},
+	{
+		name: "oauth2_client_secret_eval", key: KeyOAuth2ClientSecretEval, group: groupOAuth2, syntax: "COMMAND",
+		def: "not set", empty: "unset", extension: true,
+		doc: "Run COMMAND like `passwordeval` and use the first line of its output as the client secret, " +
+			"when `oauth2_client_secret` is not set. It runs only when msmtp talks to the token endpoint.",
+		pretend: "oauth2_client_secret_eval", pretendIf: usesOAuth2,
+		v: text(func(a *Account) *string { return &a.OAuth2ClientSecretEval }, false),
+	},
+	{
+		name: "oauth2_tenant", key: KeyOAuth2Tenant, group: groupOAuth2, syntax: "TENANT", def: "`common`",
+		empty: "unset", extension: true,
+		doc: "For `oauth2_provider microsoft`: the directory (tenant) ID or domain of your organisation, " +
+			"`organizations`, `consumers` (Outlook.com accounts) or `common`. Letters, digits, `.` and `-` only.",
+		pretend: "oauth2_tenant", pretendIf: usesOAuth2,
+		v: validatedText(func(a *Account) *string { return &a.OAuth2Tenant }, validTenant),
+	},
+	{
+		name: "oauth2_auth_endpoint", key: KeyOAuth2AuthEndpoint, group: groupOAuth2, syntax: "URL",
+		def: "the provider's", empty: "unset", extension: true,
+		doc: "The authorization endpoint, which the browser opens for `msmtp --oauth2-login --redirect`. " +
+			"An `https` URL (`http` only for a loopback address).",
+		pretend: "oauth2_auth_endpoint", pretendIf: usesOAuth2,
+		v: validatedText(func(a *Account) *string { return &a.OAuth2AuthEndpoint }, validEndpoint),
+	},
+	{
+		name: "oauth2_token_endpoint", key: KeyOAuth2TokenEndpoint, group: groupOAuth2, syntax: "URL",
+		def: "the provider's", empty: "unset", extension: true,
+		doc:     "The token endpoint. Required for `oauth2_provider custom`. An `https` URL (`http` only for a loopback address).",
+		pretend: "oauth2_token_endpoint", pretendIf: usesOAuth2,
+		v: validatedText(func(a *Account) *string { return &a.OAuth2TokenEndpoint }, validEndpoint),
+	},
+	{
+		name: "oauth2_device_endpoint", key: KeyOAuth2DeviceEndpoint, group: groupOAuth2, syntax: "URL",
+		def: "the provider's", empty: "unset", extension: true,
+		doc: "The device authorization endpoint (RFC 8628) that `msmtp --oauth2-login` uses. " +
+			"An `https` URL (`http` only for a loopback address).",
+		pretend: "oauth2_device_endpoint", pretendIf: usesOAuth2,
+		v: validatedText(func(a *Account) *string { return &a.OAuth2DeviceEndpoint }, validEndpoint),
+	},
+	{
+		name: "oauth2_scopes", key: KeyOAuth2Scopes, group: groupOAuth2, syntax: "SCOPE[ SCOPE...]",
+		def: "the provider's", empty: "unset", extension: true,
+		doc: "The scopes to ask for, separated by blanks. Google's is `https://mail.google.com/`; Microsoft's are " +
+			"`https://outlook.office.com/SMTP.Send offline_access`.",
+		pretend: "oauth2_scopes", pretendIf: usesOAuth2,
+		v: text(func(a *Account) *string { return &a.OAuth2Scopes }, false),
+	},
+	{
+		name: "oauth2_token_store", key: KeyOAuth2TokenStore, group: groupOAuth2, syntax: "file:PATH|keyring",
+		def:   "`file:` and the user configuration file's name followed by `.oauth2-ACCOUNT.json` (`~/.msmtprc.oauth2-gmail.json`)",
+		empty: "unset (the default applies)", extension: true,
+		doc: "Where the tokens are kept. `file:PATH` is a JSON file that msmtp writes with mode 0600, replacing it " +
+			"atomically, and locks through `PATH.lock` so that concurrent msmtp processes refresh a token once " +
+			"(`~` is expanded). `keyring` uses the system keyring where msmtp can write it (Windows Credential " +
+			"Manager), under the name `msmtp:smtp/USER@oauth2:ACCOUNT`. In ACCOUNT of the default name, every " +
+			"character other than a letter, digit, `.`, `_`, `-`, `+` or `@` becomes `_`.",
+		pretend: "oauth2_token_store", pretendIf: usesOAuth2,
+		v: tokenStore(),
 	},
 
 	// TLS.

@@ -63,10 +63,30 @@ func TestTable(t *testing.T) {
 		KeyAllowFromOverride, KeySetFromHeader, KeySetDateHeader, KeySetMsgIDHeader, KeySetToHeader,
 		KeyRemoveBccHeaders, KeyDSNNotify, KeyDSNReturn, KeyLogfile, KeyLogfileTimeFormat, KeySyslog, KeyAliases,
 	}
-	if got := keys(); !slices.Equal(got, want) {
-		t.Errorf("keys in --pretend order:\n got %v\nwant %v", got, want)
+	// Our extensions print only when they are in use (pretendIf), so upstream's layout is
+	// the list above whatever they add.
+	wantExtensions := []Key{
+		KeyOAuth2Provider, KeyOAuth2ClientID, KeyOAuth2ClientSecret, KeyOAuth2ClientSecretEval, KeyOAuth2Tenant,
+		KeyOAuth2AuthEndpoint, KeyOAuth2TokenEndpoint, KeyOAuth2DeviceEndpoint, KeyOAuth2Scopes, KeyOAuth2TokenStore,
 	}
-	for _, k := range want {
+	var upstream, extensions []Key
+	for _, k := range keys() {
+		if d := index().byKey[k]; d != nil && d.extension {
+			extensions = append(extensions, k)
+			if d.pretendIf == nil {
+				t.Errorf("extension %s is printed by --pretend for every account", k)
+			}
+		} else {
+			upstream = append(upstream, k)
+		}
+	}
+	if !slices.Equal(upstream, want) {
+		t.Errorf("keys in --pretend order:\n got %v\nwant %v", upstream, want)
+	}
+	if !slices.Equal(extensions, wantExtensions) {
+		t.Errorf("extension keys in --pretend order:\n got %v\nwant %v", extensions, wantExtensions)
+	}
+	for _, k := range append(want, wantExtensions...) {
 		if pretendKeys[k] != 1 {
 			t.Errorf("key %s is printed %d times", k, pretendKeys[k])
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/msmtp-go/msmtp/pkg/auth"
 	"github.com/msmtp-go/msmtp/pkg/config"
 	"github.com/msmtp-go/msmtp/pkg/message"
+	"github.com/msmtp-go/msmtp/pkg/oauth2"
 	"github.com/msmtp-go/msmtp/pkg/secret"
 	"github.com/msmtp-go/msmtp/pkg/smtpclient"
 )
@@ -48,6 +49,9 @@ type Options struct {
 	Syslog Syslog
 	// OpenAliases opens the aliases file; nil means os.Open.
 	OpenAliases func(name string) (io.ReadCloser, error)
+	// OAuth2 gets the access tokens of accounts with oauth2_provider (docs/oauth2.md); nil
+	// works too (the real world, no keyring, nothing shared between calls).
+	OAuth2 *oauth2.Manager
 }
 
 // Envelope is a mail's sender and recipients as the caller determined them, before alias
@@ -112,7 +116,9 @@ func send(ctx context.Context, opts Options, mail Mail, res *Result) error {
 		if err != nil {
 			return err
 		}
-		res.Recipients = rcpts
+		// An alias may expand to an address that is also given directly, or two aliases to
+		// the same address: still one RCPT per address.
+		res.Recipients = message.MergeRecipients(rcpts)
 	}
 	header, err := rewriteHeader(opts, acct, mail.Envelope.From, res.Recipients, mail.Header)
 	if err != nil {
@@ -186,6 +192,27 @@ func smtpEnvelope(acct *config.Account, env Envelope, rcpts []string) smtpclient
 // authentication, exactly as for sending. --serverinfo, --rmqs and the queue's session reuse
 // use it too.
 func Dial(ctx context.Context, opts Options, acct *config.Account) (*smtpclient.Client, error) {
+	tokens, err := opts.OAuth2.Source(acct)
+	if err != nil {
+		return nil, err
+	}
+	if tokens == nil {
+		return open(ctx, opts, acct)
+	}
+	// The OAuth2 access token is the password of XOAUTH2 and OAUTHBEARER. When the server
+	// refuses it (535), Do refreshes it, unless another process already has, and tries once
+	// more.
+	var c *smtpclient.Client
+	err = tokens.Do(ctx, func(token string) error {
+		a := acct.Clone()
+		a.Password = config.NewSecret(token)
+		c, err = open(ctx, opts, a)
+		return err
+	}, func(err error) bool { return errors.Is(err, smtpclient.ErrAuthFailed) })
+	return c, err
+}
+
+func open(ctx context.Context, opts Options, acct *config.Account) (*smtpclient.Client, error) {
 	o, err := SessionOptions(ctx, opts, acct)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/msmtp-go/msmtp/pkg/auth"
 	"github.com/msmtp-go/msmtp/pkg/config"
 	"github.com/msmtp-go/msmtp/pkg/message"
+	"github.com/msmtp-go/msmtp/pkg/oauth2"
 	"github.com/msmtp-go/msmtp/pkg/secret"
 	"github.com/msmtp-go/msmtp/pkg/smtpclient"
 	"github.com/msmtp-go/msmtp/pkg/sysexits"
@@ -60,6 +61,24 @@ func ExitCode(err error) sysexits.Code {
 	case errors.As(err, &msgTooLarge), errors.As(err, &msgOption):
 		return sysexits.DataErr
 	case errors.As(err, &msgInput):
+		return sysexits.IOErr
+	}
+	var (
+		reauth   *oauth2.ReauthRequiredError
+		login    *oauth2.LoginError
+		temp     *oauth2.TemporaryError
+		endpoint *oauth2.EndpointError
+		oconf    *oauth2.ConfigError
+		store    *oauth2.StoreError
+	)
+	switch {
+	case errors.As(err, &reauth), errors.As(err, &login):
+		return sysexits.NoPerm
+	case errors.As(err, &temp):
+		return sysexits.TempFail
+	case errors.As(err, &endpoint), errors.As(err, &oconf):
+		return sysexits.Config
+	case errors.As(err, &store):
 		return sysexits.IOErr
 	}
 	var sc *smtpclient.Error
