@@ -19,6 +19,7 @@ import (
 	"github.com/msmtp-go/msmtp/pkg/config"
 	"github.com/msmtp-go/msmtp/pkg/delivery"
 	"github.com/msmtp-go/msmtp/pkg/message"
+	"github.com/msmtp-go/msmtp/pkg/oauth2"
 	"github.com/msmtp-go/msmtp/pkg/server"
 	"github.com/msmtp-go/msmtp/pkg/smtp"
 	"github.com/msmtp-go/msmtp/pkg/smtpclient"
@@ -146,6 +147,13 @@ func ErrorReply(err error) *smtp.Reply {
 		return smtp.NewReply(code, enh, text)
 	}
 	code := delivery.ExitCode(err)
+	var reauth *oauth2.ReauthRequiredError
+	if errors.As(err, &reauth) {
+		// msmtp exits 77 for a revoked OAuth2 grant, which msmtpd would answer with a
+		// permanent 554. But the mail is fine: once the administrator logs in again it can
+		// go, so the client is asked to retry.
+		return smtp.NewReply(smtp.CodeLocalError, smtp.EnhTempAuth, "Delivery failed temporarily: the relay's OAuth2 login must be renewed")
+	}
 	return ExitReply(code, fmt.Sprintf("Delivery failed (%s)", code))
 }
 
