@@ -25,10 +25,7 @@ const receivedDateLayout = "Mon, 02 Jan 2006 15:04:05 -0700"
 func (ss *session) receivedHeader(t time.Time, smtputf8 bool) func(eol string) string {
 	proto := ss.protocolName(smtputf8)
 	helo := receivedHelo(ss.info.Hello)
-	software := ss.srv.Software
-	if software == "" {
-		software = "msmtpd"
-	}
+	software := ss.srv.software()
 	return func(eol string) string {
 		remoteName, localName := ss.reverseNames()
 		var b strings.Builder

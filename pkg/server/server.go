@@ -43,11 +43,11 @@ type Server struct {
 	// Hostname names the server in the greeting and in the EHLO and HELO replies:
 	// "localhost" by default, as upstream msmtpd.
 	Hostname string
-	// Greeting is the text of the 220 greeting: Hostname + " ESMTP msmtpd" by default.
+	// Greeting is the text of the 220 greeting: Hostname + " ESMTP " + Software by default.
 	// Lines separated by "\n" give a multi-line greeting.
 	Greeting string
-	// Software names the program in the Received header's "by" clause: "msmtpd" by
-	// default; msmtp's -bs mode says "msmtp".
+	// Software names the program in the greeting and in the Received header's "by" clause:
+	// "msmtpd" by default; msmtp's -bs mode says "msmtp".
 	Software string
 	// Backend receives the mail. It is required.
 	Backend Backend
@@ -442,4 +442,12 @@ func addrString(a net.Addr) string {
 		return ""
 	}
 	return a.String()
+}
+
+// software is Software or its default.
+func (s *Server) software() string {
+	if s.Software == "" {
+		return "msmtpd"
+	}
+	return s.Software
 }

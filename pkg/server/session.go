@@ -199,7 +199,7 @@ func (ss *session) serve() error {
 	ss.log.Info("starting SMTP session", "local", addrString(ss.info.LocalAddr), "tls", ss.info.TLS != nil)
 	greeting := ss.srv.Greeting
 	if greeting == "" {
-		greeting = ss.srv.hostname() + " ESMTP msmtpd"
+		greeting = ss.srv.hostname() + " ESMTP " + ss.srv.software()
 	}
 	ss.send(smtp.NewReply(smtp.CodeServiceReady, smtp.EnhancedCode{}, strings.Split(greeting, "\n")...))
 	for {
