@@ -129,8 +129,19 @@ func passThroughModel(in []byte, dotEnds bool, window int) (header, body string)
 		return "\n", ""
 	}
 	first := lines[0][:min(len(lines[0]), window)]
+	// Without -i a body line starting with two dots loses one (sendmail's transparency).
+	bodyOf := func(lines []string) string {
+		var b strings.Builder
+		for _, l := range lines {
+			if dotEnds && strings.HasPrefix(l, "..") {
+				l = l[1:]
+			}
+			b.WriteString(l)
+		}
+		return b.String()
+	}
 	if !fieldStart.MatchString(strings.ReplaceAll(first, "\r", "")) {
-		return "\n", strings.Join(lines, "")
+		return "\n", bodyOf(lines)
 	}
 	var h strings.Builder
 	for i, l := range lines {
@@ -144,7 +155,7 @@ func passThroughModel(in []byte, dotEnds bool, window int) (header, body string)
 		l = strings.ReplaceAll(l, "\r", "") + end
 		h.WriteString(l)
 		if l == "\n" || l == "\r\n" {
-			return h.String(), strings.Join(lines[i+1:], "")
+			return h.String(), bodyOf(lines[i+1:])
 		}
 	}
 	return h.String(), ""

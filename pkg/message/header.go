@@ -1,6 +1,9 @@
 package message
 
-import "io"
+import (
+	"io"
+	"strings"
+)
 
 // Header is the header section of a mail as read by ReadHeader: the original bytes, split into
 // fields, plus the fields Rewrite decided to delete and to prepend. It is written back by
@@ -187,12 +190,24 @@ func (h *Header) WriteTo(w io.Writer) (int64, error) {
 		total += int64(n)
 		return err
 	}
+	// The generated fields go below the trace fields at the top (RFC 5321 §4.4: Received
+	// and Return-Path lines are prepended by each hop and must stay first), such as the
+	// Received line msmtpd and msmtp -bs add. Upstream puts them above everything.
+	trace := 0
+	for trace < len(h.fields) && !h.fields[trace].deleted && isTraceField(h.name(h.fields[trace])) {
+		trace++
+	}
+	if trace > 0 {
+		if err := write(h.raw[h.fields[0].start:h.fields[trace-1].end]); err != nil {
+			return total, err
+		}
+	}
 	if err := write(h.prepend); err != nil {
 		return total, err
 	}
 	// Write runs of consecutive kept fields with one call each.
 	runStart := -1
-	for _, f := range h.fields {
+	for _, f := range h.fields[trace:] {
 		if f.deleted {
 			if runStart >= 0 {
 				if err := write(h.raw[runStart:f.start]); err != nil {
@@ -228,4 +243,9 @@ func (h *Header) delete(names ...string) {
 			}
 		}
 	}
+}
+
+// isTraceField reports the trace fields of RFC 5322 §3.6.7 that hops prepend.
+func isTraceField(name []byte) bool {
+	return strings.EqualFold(string(name), "Received") || strings.EqualFold(string(name), "Return-Path")
 }

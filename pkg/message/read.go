@@ -355,6 +355,17 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 				}
 				break
 			}
+			// Without -i, sendmail reads standard input with SMTP's transparency: a line
+			// starting with two dots loses one (sendmail's collect). Callers that dot-stuff
+			// for it, such as Symfony Mailer's -t mode, depend on that (symfony#50875);
+			// Postfix does not do it, which is why their links got doubled dots.
+			// (A first '.' made loneDot look at two bytes, so peeking them cannot block.)
+			if b1, _ := b.r.Peek(1); len(b1) == 1 && b1[0] == '.' {
+				if b2, _ := b.r.Peek(2); len(b2) == 2 && b2[1] == '.' {
+					_, _ = b.r.Discard(1)
+				}
+				b.atLineStart = false
+			}
 		}
 		if b.r.Buffered() == 0 {
 			if n > 0 {
