@@ -104,7 +104,11 @@ func (ss *session) cmdData(arg string) error {
 		r = smtp.NewReply(smtp.CodeOK, enh, "Ok")
 	default:
 		r = ss.backendError(berr, smtp.CodeTransactionFailed, "data")
-		attrs = append(attrs, "error", berr)
+		if !r.Positive() {
+			// A backend accepts with its own text by returning a 2xx reply; that is
+			// not an error.
+			attrs = append(attrs, "error", berr)
+		}
 	}
 	ss.send(r)
 	attrs = append(attrs, "code", r.Code, "reply", r.Lines[0])
