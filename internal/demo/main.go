@@ -52,8 +52,14 @@ func run(out io.Writer) error {
 		exe = ".exe"
 	}
 	msmtp, msmtpd := filepath.Join(dir, "msmtp"+exe), filepath.Join(dir, "msmtpd"+exe)
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil || len(bytes.TrimSpace(gomod)) == 0 {
+		return fmt.Errorf("run the demo inside the repository (go env GOMOD: %v)", err)
+	}
+	root := filepath.Dir(string(bytes.TrimSpace(gomod)))
 	for bin, pkg := range map[string]string{msmtp: "./cmd/msmtp", msmtpd: "./cmd/msmtpd"} {
 		build := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+		build.Dir = root
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			return fmt.Errorf("go build %s: %w", pkg, err)
