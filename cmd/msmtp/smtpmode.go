@@ -20,8 +20,8 @@ func (a *app) smtpStdio() sysexits.Code {
 	srv := &server.Server{
 		Software: "msmtp",
 		Backend: &relay.Backend{
-			Context:  a.ctx,
-			Resolve:  a.resolveForSender,
+			Context: a.ctx,
+			Resolve: a.resolveForSender,
 			// Standard output carries the SMTP replies: the transcript of --debug and the
 			// log line of `logfile -` go to standard error instead.
 			Delivery: a.deliveryOptions(a.stderr),
