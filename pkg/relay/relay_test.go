@@ -161,16 +161,17 @@ func upstream(t *testing.T, script string) *smtptest.Server {
 	return smtptest.NewServer(t, smtptest.MustParse("upstream", script), smtptest.ServerOptions{Timeout: 10 * time.Second})
 }
 
-// TestRelaySuccess: the mail goes upstream with the engine's Received header and the
-// header fields msmtp adds, and the client gets the engine's 250.
+// TestRelaySuccess: the mail goes upstream with the engine's Received header first (a trace
+// field stays on top, RFC 5321 §4.4), then the header fields msmtp adds, and the client gets
+// the engine's 250.
 func TestRelaySuccess(t *testing.T) {
 	t.Parallel()
-	up := upstream(t, upstreamEnvelope+`C: From: a@example.com
-C: Date: Wed, 25 Nov 2026 18:22:56 +0000
-C: Message-ID: <000102030405060708090a0b0c0d0e0f@example.com>
-C: Received: from client.example ([127.0.0.1])
+	up := upstream(t, upstreamEnvelope+`C: Received: from client.example ([127.0.0.1])
 C~ \tby \[127\.0\.0\.1\] \(msmtpd\) with ESMTP;
 C~ \tWed, 25 Nov 2026 18:22:56 \+0000
+C: From: a@example.com
+C: Date: Wed, 25 Nov 2026 18:22:56 +0000
+C: Message-ID: <000102030405060708090a0b0c0d0e0f@example.com>
 C: Subject: relayed
 C:
 C: body
