@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	if store := os.Getenv(helperEnv); store != "" {
 		os.Exit(helperMain(store))
 	}
-	os.Exit(m.Run())
+	os.Exit(testutil.Main(m))
 }
 
 // helperMain waits for the start file, sends one mail and prints the access token it used
