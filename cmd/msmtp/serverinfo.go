@@ -4,6 +4,8 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"io"
 	"strings"
@@ -140,12 +142,27 @@ func writeTLSInfo(w io.Writer, cs *tls.ConnectionState, loc *time.Location) {
 	sha := sha256.Sum256(leaf.Raw)
 	sha1sum := sha1.Sum(leaf.Raw)
 	fmt.Fprintln(w, "TLS certificate information:")
-	fmt.Fprintf(w, "    Subject:\n        %s\n", delivery.Sanitize(leaf.Subject.String()))
-	fmt.Fprintf(w, "    Issuer:\n        %s\n", delivery.Sanitize(leaf.Issuer.String()))
+	fmt.Fprintf(w, "    Subject:\n        %s\n", delivery.Sanitize(distinguishedName(leaf.RawSubject)))
+	fmt.Fprintf(w, "    Issuer:\n        %s\n", delivery.Sanitize(distinguishedName(leaf.RawIssuer)))
 	fmt.Fprintf(w, "    Validity:\n        Activation time: %s\n        Expiration time: %s\n",
 		leaf.NotBefore.In(loc).Format(cFormat), leaf.NotAfter.In(loc).Format(cFormat))
 	fmt.Fprintf(w, "    Fingerprints:\n        SHA256: %s\n        SHA1 (deprecated): %s\n",
 		delivery.FormatFingerprint(sha[:]), delivery.FormatFingerprint(sha1sum[:]))
+}
+
+// distinguishedName writes a DN as GnuTLS does for msmtp: RFC 4514 escaping, but the
+// relative names in the order the certificate encodes them (Go's pkix.Name.String reverses
+// them, as RFC 4514 asks, which would make our output differ from upstream's).
+func distinguishedName(raw []byte) string {
+	var seq pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(raw, &seq); err != nil || len(rest) > 0 {
+		return "(unparsable)"
+	}
+	parts := make([]string, len(seq))
+	for i, rdn := range seq {
+		parts[i] = pkix.RDNSequence{rdn}.String()
+	}
+	return strings.Join(parts, ",")
 }
 
 func tlsVersionName(v uint16) string {

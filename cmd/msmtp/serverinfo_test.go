@@ -45,8 +45,8 @@ func TestServerInfoTLS(t *testing.T) {
 	sum := sha256.Sum256(leaf.Leaf.Raw)
 	for _, want := range []string{
 		"TLS session parameters:\n    (TLS1.3)-(X25519)-(TLS_AES_128_GCM_SHA256)\n",
-		"    Subject:\n        CN=mx.example.org,O=msmtp-go tests\n",
-		"    Issuer:\n        CN=msmtp-go test CA,O=msmtp-go tests\n",
+		"    Subject:\n        O=msmtp-go tests,CN=mx.example.org\n",
+		"    Issuer:\n        O=msmtp-go tests,CN=msmtp-go test CA\n",
 		"        Activation time: Wed Nov 25 18:36:13 2026\n        Expiration time: Sat Nov 22 18:36:13 2036\n",
 		"        SHA256: " + delivery.FormatFingerprint(sum[:]) + "\n        SHA1 (deprecated): ",
 	} {
