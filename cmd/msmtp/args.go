@@ -42,6 +42,14 @@ const (
 	// ModeOAuth2Login is --oauth2-login (our extension): authorize msmtp for the account's
 	// OAuth2 provider and store the tokens (docs/oauth2.md).
 	ModeOAuth2Login
+	// ModeQueueDrop is --queue-drop=ID (our extension): remove messages from the queue
+	// ([Invocation.QueueIDs]).
+	ModeQueueDrop
+	// ModeQueuePurge is --queue-purge (our extension): remove every queued message.
+	ModeQueuePurge
+	// ModeQueueHelp is msmtp-queue's -h: show how the msmtpq management options map onto
+	// ours.
+	ModeQueueHelp
 )
 
 // String names the mode ("sendmail", "serverinfo", "queue-run", ...).
@@ -65,6 +73,12 @@ func (m Mode) String() string {
 		return "newaliases"
 	case ModeOAuth2Login:
 		return "oauth2-login"
+	case ModeQueueDrop:
+		return "queue-drop"
+	case ModeQueuePurge:
+		return "queue-purge"
+	case ModeQueueHelp:
+		return "queue-help"
 	}
 	return "Mode(" + strconv.Itoa(int(m)) + ")"
 }
@@ -162,9 +176,13 @@ type Invocation struct {
 	BodyType string
 	// QueueRun holds the -q options.
 	QueueRun QueueRun
-	// Queue is set when running as "msmtpq": mail goes through the queue (msmtpq
-	// semantics: store it, try to send it, keep it on failure and exit 0).
-	Queue bool
+	// QueueOnly is --queue-only, or running as "msmtpq": the mail is stored in the queue
+	// without an attempt to send it; `msmtp -q` sends it.
+	QueueOnly bool
+	// QueueForce is --force: a queue run tries every message now, whatever its back-off.
+	QueueForce bool
+	// QueueIDs are the messages of --queue-drop, or those msmtp-queue -R sends.
+	QueueIDs []string
 	// OAuth2Redirect is --redirect: --oauth2-login authorizes in a browser with a loopback
 	// redirect instead of the device code flow.
 	OAuth2Redirect bool
@@ -221,6 +239,13 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	// ErrRedirectWithoutLogin is --redirect without --oauth2-login.
 	ErrRedirectWithoutLogin = errors.New("--redirect requires --oauth2-login")
+	// ErrForceWithoutQueueRun is --force without -q or --flush.
+	ErrForceWithoutQueueRun = errors.New("--force requires -q or --flush")
+	// ErrQueueManagement is an msmtpq --q-mgmt (msmtp-queue) option we do not have.
+	ErrQueueManagement = errors.New("unknown queue management option")
+	// ErrQueueIDsMissing is msmtp-queue -R or -p without message IDs: we never ask for
+	// them interactively.
+	ErrQueueIDsMissing = errors.New("give the queue IDs of the messages (as mailq shows them)")
 )
 
 // UsageError is a command-line error: exit status 64 (EX_USAGE), message on stderr.
@@ -270,6 +295,12 @@ const (
 	actNewAliases                     // -I
 	actOAuth2Login                    // --oauth2-login
 	actRedirect                       // --redirect
+	actQueueOnly                      // --queue-only
+	actFlush                          // --flush
+	actForce                          // --force
+	actQueueList                      // --queue-list
+	actQueueDrop                      // --queue-drop
+	actQueuePurge                     // --queue-purge
 )
 
 // optionSpec is one row of msmtp's option table.
@@ -284,8 +315,8 @@ type optionSpec struct {
 // options returns msmtp's option table. The long options are in upstream's order (HEAD,
 // 1.8.33), because glibc lists ambiguous candidates in table order
 // (`--tls-c` → '--tls-crl-file' '--tls-cert-file' '--tls-certcheck'), followed by our
-// own long options (--oauth2-login, --redirect); the short-only options follow, upstream's
-// first, then our sendmail additions.
+// own long options (--oauth2-login, --redirect, then the queue's); the short-only options
+// follow, upstream's first, then our sendmail additions.
 func options() []optionSpec {
 	const (
 		no  = getopt.NoArgument
@@ -352,6 +383,15 @@ func options() []optionSpec {
 		// Our long options, after upstream's so that its ambiguity messages keep their order.
 		{long: "oauth2-login", arg: no, act: actOAuth2Login},
 		{long: "redirect", arg: no, act: actRedirect},
+		// The queue (docs/queue.md). --queue and --queue-dir are msmtprc settings.
+		{long: "queue", arg: opt, setting: "queue"},
+		{long: "queue-dir", arg: req, setting: "queue-dir"},
+		{long: "queue-only", arg: no, act: actQueueOnly},
+		{long: "flush", arg: no, act: actFlush},
+		{long: "force", arg: no, act: actForce},
+		{long: "queue-list", arg: no, act: actQueueList},
+		{long: "queue-drop", arg: req, act: actQueueDrop},
+		{long: "queue-purge", arg: no, act: actQueuePurge},
 
 		// Upstream's short-only options (its optstring).
 		{short: 'A', arg: req, act: actIgnore},   // sendmail: -Ac / -Am, which .cf file
@@ -424,7 +464,8 @@ func SettingOptions() []SettingOption {
 
 // ParseArgs parses msmtp's command line. argv[0] is the name msmtp was run as: its base
 // name is the program name, and "mailq", "newaliases" and "msmtpq" change the mode as
-// they do for sendmail (see ProgramName).
+// they do for sendmail (see ProgramName); "msmtp-queue", and "msmtpq --q-mgmt", take
+// upstream msmtpq's management options instead of msmtp's (parseQueueManagement).
 //
 // Options are processed in command-line order, and the first error stops parsing, as
 // upstream does: getopt's own errors and msmtp's conflicts ("cannot use both --host and
@@ -451,7 +492,12 @@ func ParseArgs(argv []string, cfg ParseConfig) (*Invocation, error) {
 	case "newaliases":
 		inv.Mode = ModeNewAliases
 	case "msmtpq":
-		inv.Queue = true
+		if len(argv) > 1 && argv[1] == "--q-mgmt" {
+			return inv, parseQueueManagement(inv, argv[2:])
+		}
+		inv.QueueOnly = true
+	case "msmtp-queue":
+		return inv, parseQueueManagement(inv, argv[1:])
 	}
 
 	p, byName := parser(cfg.LookupEnv)
@@ -472,15 +518,68 @@ func ParseArgs(argv []string, cfg ParseConfig) (*Invocation, error) {
 	if inv.OAuth2Redirect && inv.Mode != ModeOAuth2Login {
 		return nil, inv.usage(ErrRedirectWithoutLogin)
 	}
+	if inv.QueueForce && inv.Mode != ModeQueueRun {
+		return nil, inv.usage(ErrForceWithoutQueueRun)
+	}
 	return inv, nil
+}
+
+// parseQueueManagement reads the command line of msmtp-queue, or of msmtpq --q-mgmt, the
+// management front end of upstream's msmtpq script (spec-mail-smtp.md §9.1), and maps it
+// onto our queue modes. Upstream takes one option: -r sends everything (our -q --force),
+// -d lists (mailq; also with no option), -a purges everything (--queue-purge; upstream
+// asks y/N first, we do not), -h shows the usage. Upstream's -R and -p ask which messages
+// to send or purge; we never prompt, so they take the queue IDs as further arguments
+// instead (-R → -q --force for those messages, -p → --queue-drop).
+func parseQueueManagement(inv *Invocation, args []string) error {
+	op, ids := "-d", []string(nil)
+	if len(args) > 0 {
+		op, ids = args[0], args[1:]
+	}
+	wantIDs := false
+	switch op {
+	case "-r":
+		inv.Mode, inv.QueueForce = ModeQueueRun, true
+	case "-R":
+		inv.Mode, inv.QueueForce, wantIDs = ModeQueueRun, true, true
+	case "-d":
+		inv.Mode = ModeQueueList
+	case "-p":
+		inv.Mode, wantIDs = ModeQueueDrop, true
+	case "-a":
+		inv.Mode = ModeQueuePurge
+	case "-h":
+		inv.Mode = ModeQueueHelp
+	default:
+		err := fmt.Errorf("%w %s", ErrQueueManagement, op)
+		return &UsageError{Prefix: inv.Program, Text: err.Error() + " (see " + inv.Program + " -h)", Err: err}
+	}
+	switch {
+	case wantIDs && len(ids) == 0:
+		return &UsageError{Prefix: inv.Program, Text: op + ": " + ErrQueueIDsMissing.Error(), Err: ErrQueueIDsMissing}
+	case !wantIDs && len(ids) > 0:
+		return inv.usage(ErrTooManyArguments)
+	}
+	if len(ids) > 0 {
+		inv.QueueIDs = ids
+	}
+	if inv.Mode == ModeQueueRun {
+		inv.QueueRun.Args = []string{""}
+	}
+	return nil
 }
 
 // CheckOperands reports upstream's "too many arguments" (a *UsageError wrapping
 // ErrTooManyArguments) for recipients given in server-information or RMQS mode (and in
-// our --oauth2-login mode). Call it after --version, --help and --configure were handled,
+// our --oauth2-login, --queue-drop and --queue-purge modes). Call it after --version, --help and --configure were handled,
 // as upstream does.
 func (inv *Invocation) CheckOperands() error {
-	if (inv.Mode == ModeServerInfo || inv.Mode == ModeRMQS || inv.Mode == ModeOAuth2Login) && len(inv.Recipients) > 0 {
+	switch inv.Mode {
+	case ModeServerInfo, ModeRMQS, ModeOAuth2Login, ModeQueueDrop, ModeQueuePurge:
+	default:
+		return nil
+	}
+	if len(inv.Recipients) > 0 {
 		return inv.usage(ErrTooManyArguments)
 	}
 	return nil
@@ -505,7 +604,8 @@ func ProgramName(argv0, goos string) string {
 	return name
 }
 
-// commandName is the program name compared with "mailq", "newaliases" and "msmtpq":
+// commandName is the program name compared with "mailq", "newaliases", "msmtpq" and
+// "msmtp-queue":
 // case-insensitively on Windows, whose file names are.
 func commandName(program, goos string) string {
 	if goos == "windows" {
@@ -625,6 +725,24 @@ func (st *parseState) apply(o optionSpec, r getopt.Result) error {
 		inv.Mode = ModeOAuth2Login
 	case actRedirect:
 		inv.OAuth2Redirect = true
+	case actQueueOnly:
+		inv.QueueOnly = true
+	case actFlush:
+		if err := parseQueueArg(&inv.QueueRun, ""); err != nil {
+			return err
+		}
+		if inv.Mode != ModeQueueList {
+			inv.Mode = ModeQueueRun
+		}
+	case actForce:
+		inv.QueueForce = true
+	case actQueueList:
+		inv.Mode = ModeQueueList
+	case actQueueDrop:
+		inv.Mode = ModeQueueDrop
+		inv.QueueIDs = append(inv.QueueIDs, r.Arg)
+	case actQueuePurge:
+		inv.Mode = ModeQueuePurge
 	}
 	return nil
 }
@@ -656,7 +774,7 @@ func (st *parseState) operationMode(arg string) error {
 		// Upstream accepts and ignores -bm (so "-S -bm" stays in server-information mode);
 		// we also let it cancel an earlier -bs, -bp, -bi or -q, as sendmail does.
 		switch inv.Mode {
-		case ModeSMTP, ModeQueueList, ModeQueueRun, ModeNewAliases:
+		case ModeSMTP, ModeQueueList, ModeQueueRun, ModeNewAliases, ModeQueueDrop, ModeQueuePurge:
 			inv.Mode = ModeSendmail
 		}
 	case "s":

@@ -89,7 +89,7 @@ func (r result) render() []string {
 		{"version", inv.Version}, {"help", inv.Help}, {"pretend", inv.Pretend},
 		{"debug", inv.Debug}, {"read-recipients", inv.ReadRecipients},
 		{"read-envelope-from", inv.ReadEnvelopeFrom}, {"ignore-dots", inv.IgnoreDots},
-		{"host-given", inv.HostGiven}, {"queue", inv.Queue},
+		{"host-given", inv.HostGiven}, {"queue-only", inv.QueueOnly}, {"force", inv.QueueForce},
 	} {
 		if f.on {
 			flags = append(flags, f.name)
@@ -142,6 +142,9 @@ func (r result) render() []string {
 		}
 		add("queue-run: %s", strings.Join(parts, " "))
 	}
+	if inv.QueueIDs != nil {
+		add("queue-ids: %q", inv.QueueIDs)
+	}
 	if inv.Recipients != nil {
 		var q []string
 		for _, r := range inv.Recipients {
@@ -169,7 +172,8 @@ func TestLongOptionOrder(t *testing.T) {
 		"'--undisclosed-recipients' '--source-ip' '--socket' '--keepbcc' '--read-recipients' " +
 		"'--read-envelope-from'"
 	// Our own long options come after upstream's.
-	ours := " '--oauth2-login' '--redirect'"
+	ours := " '--oauth2-login' '--redirect' '--queue' '--queue-dir' '--queue-only' '--flush' '--force' " +
+		"'--queue-list' '--queue-drop' '--queue-purge'"
 	r := parse([]string{"msmtp", "--=x"}, nil, "")
 	want := "msmtp: option '--=x' is ambiguous; possibilities: " + upstream + ours
 	if r.err == nil || r.err.Error() != want {
@@ -225,7 +229,8 @@ func TestSettingOptions(t *testing.T) {
 		{"proxy-port", req}, {"add-missing-from-header", opt}, {"add-missing-date-header", opt},
 		{"set-from-header", opt}, {"set-date-header", opt}, {"set-msgid-header", opt},
 		{"set-to-header", opt}, {"remove-bcc-headers", opt}, {"undisclosed-recipients", opt},
-		{"source-ip", req}, {"socket", req}, {"keepbcc", opt}, {"from-full-name", req},
+		{"source-ip", req}, {"socket", req}, {"keepbcc", opt}, {"queue", opt}, {"queue-dir", req},
+		{"from-full-name", req},
 	}
 	if diff := cmp.Diff(want, SettingOptions()); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
@@ -479,7 +484,34 @@ func TestParseArgs(t *testing.T) {
 		// argv[0].
 		{name: "newaliases", argv: "/usr/bin/newaliases", want: "program: newaliases\nmode: newaliases"},
 		{name: "-I", argv: "sendmail -I", want: "program: sendmail\nmode: newaliases"},
-		{name: "msmtpq", argv: "/usr/bin/msmtpq -t", want: "program: msmtpq\nmode: sendmail\nflags: read-recipients queue"},
+		{name: "msmtpq", argv: "/usr/bin/msmtpq -t", want: "program: msmtpq\nmode: sendmail\nflags: read-recipients queue-only"},
+		// The queue's own options.
+		{name: "--queue is a setting", argv: "msmtp --queue --queue=off --queue-dir=/q a@b",
+			want: "setting: queue\nsetting: queue=off\nsetting: queue-dir=/q\nprogram: msmtp\nmode: sendmail\nrecipients: \"a@b\""},
+		{name: "--queue-only", argv: "msmtp --queue-only -t", want: "program: msmtp\nmode: sendmail\nflags: read-recipients queue-only"},
+		{name: "--flush --force", argv: "msmtp --flush --force", want: "program: msmtp\nmode: queue-run\nflags: force\nqueue-run: args=[\"\"]"},
+		{name: "-q --force", argv: "sendmail --force -qRjoe", want: "program: sendmail\nmode: queue-run\nflags: force\nqueue-run: args=[\"Rjoe\"] filter=R:\"joe\""},
+		{name: "--force alone", argv: "msmtp --force a@b", want: "error: msmtp: --force requires -q or --flush"},
+		{name: "--queue-list", argv: "msmtp --queue-list", want: "program: msmtp\nmode: queue-list"},
+		{name: "--queue-list with a filter", argv: "msmtp -qSjoe --queue-list", want: "program: msmtp\nmode: queue-list\nqueue-run: args=[\"Sjoe\"] filter=S:\"joe\""},
+		{name: "--queue-drop", argv: "msmtp --queue-drop=M1 --queue-drop M2", want: "program: msmtp\nmode: queue-drop\nqueue-ids: [\"M1\" \"M2\"]"},
+		{name: "--queue-purge", argv: "msmtp --queue-purge", want: "program: msmtp\nmode: queue-purge"},
+		{name: "-bm after --queue-purge", argv: "msmtp --queue-purge -bm a@b", want: "program: msmtp\nmode: sendmail\nrecipients: \"a@b\""},
+		// msmtpq's management front end.
+		{name: "msmtp-queue", argv: "msmtp-queue", want: "program: msmtp-queue\nmode: queue-list"},
+		{name: "msmtp-queue -r", argv: "/usr/bin/msmtp-queue -r", want: "program: msmtp-queue\nmode: queue-run\nflags: force\nqueue-run: args=[\"\"]"},
+		{name: "msmtp-queue -R", argv: "msmtp-queue -R M1 M2", want: "program: msmtp-queue\nmode: queue-run\nflags: force\nqueue-run: args=[\"\"]\nqueue-ids: [\"M1\" \"M2\"]"},
+		{name: "msmtp-queue -R without IDs", argv: "msmtp-queue -R", want: "error: msmtp-queue: -R: give the queue IDs of the messages (as mailq shows them)"},
+		{name: "msmtp-queue -d", argv: "msmtp-queue -d", want: "program: msmtp-queue\nmode: queue-list"},
+		{name: "msmtp-queue -p", argv: "msmtp-queue -p M3", want: "program: msmtp-queue\nmode: queue-drop\nqueue-ids: [\"M3\"]"},
+		{name: "msmtp-queue -p without IDs", argv: "msmtp-queue -p", want: "error: msmtp-queue: -p: give the queue IDs of the messages (as mailq shows them)"},
+		{name: "msmtp-queue -a", argv: "msmtp-queue -a", want: "program: msmtp-queue\nmode: queue-purge"},
+		{name: "msmtp-queue -a with more", argv: "msmtp-queue -a x", want: "error: msmtp-queue: too many arguments"},
+		{name: "msmtp-queue -h", argv: "msmtp-queue -h", want: "program: msmtp-queue\nmode: queue-help"},
+		{name: "msmtp-queue -x", argv: "msmtp-queue -x", want: "error: msmtp-queue: unknown queue management option -x (see msmtp-queue -h)"},
+		{name: "msmtpq --q-mgmt -r", argv: "msmtpq --q-mgmt -r", want: "program: msmtpq\nmode: queue-run\nflags: force\nqueue-run: args=[\"\"]"},
+		{name: "msmtpq --q-mgmt", argv: "msmtpq --q-mgmt", want: "program: msmtpq\nmode: queue-list"},
+		{name: "--q-mgmt only for msmtpq", argv: "msmtp --q-mgmt -r", want: "error: msmtp: unrecognized option '--q-mgmt'"},
 		{name: "mailq name is case-sensitive off Windows", argv: "/usr/bin/MAILQ", want: "program: MAILQ\nmode: sendmail"},
 		{name: "windows path and .exe", argv: `'C:\Tools\MailQ.EXE'`, goos: "windows",
 			want: "program: MailQ\nmode: queue-list"},
@@ -615,7 +647,8 @@ func TestProgramName(t *testing.T) {
 
 func TestModeString(t *testing.T) {
 	t.Parallel()
-	for m, want := range map[Mode]string{ModeSendmail: "sendmail", ModeQueueRun: "queue-run", ModeNewAliases: "newaliases", 42: "Mode(42)", -1: "Mode(-1)"} {
+	for m, want := range map[Mode]string{ModeSendmail: "sendmail", ModeQueueRun: "queue-run", ModeNewAliases: "newaliases",
+		ModeQueueDrop: "queue-drop", ModeQueuePurge: "queue-purge", ModeQueueHelp: "queue-help", 42: "Mode(42)", -1: "Mode(-1)"} {
 		if got := m.String(); got != want {
 			t.Errorf("%d: %q, want %q", int(m), got, want)
 		}

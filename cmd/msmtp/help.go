@@ -41,8 +41,11 @@ func helpGroups() []helpGroup {
 			{"--rmqs=host|@domain|#queue", "ask the server to deliver held mail (ETRN)"},
 			{"-bm", "sendmail mode (the default)"},
 			{"-bs", "speak SMTP on standard input and output"},
-			{"-bp", "list the queued mail (as mailq does)"},
-			{"-q[time|filter]", "deliver the queued mail once, or every time (-q30m, -q1h); the filters -qIstr, -qRstr, -qSstr (-q!Rstr to negate) select the items whose queue id, recipient or sender contains str"},
+			{"-bp, --queue-list", "list the queued mail (as mailq does)"},
+			{"-q[time|filter], --flush", "deliver the queued mail that is due once, or every time (-q30m, -q1h); the filters -qIstr, -qRstr, -qSstr (-q!Rstr to negate) select the items whose queue id, recipient or sender contains str"},
+			{"--force", "with -q: deliver every selected mail now, whatever its back-off"},
+			{"--queue-drop=id", "remove this mail from the queue (may be repeated)"},
+			{"--queue-purge", "remove every mail from the queue"},
 			{"-bi, -I", "do nothing (there is no alias database)"},
 			{"--oauth2-login", "authorize msmtp at the account's OAuth2 provider (device code) and store the tokens"},
 			{"--redirect", "with --oauth2-login: authorize in a browser on this computer instead"},
@@ -102,6 +105,11 @@ func helpGroups() []helpGroup {
 			{"--tls-force-sslv3[=(on|off)]", "accepted for old scripts; does nothing"},
 			{"--", "end of options"},
 		}},
+		{"Queue options:", []helpEntry{
+			{"--queue[=(on|off)]", "keep a mail that cannot be sent now in the queue for -q, and exit 0 (see queue_exit_code)"},
+			{"--queue-only", "queue the mail without trying to send it (also when run as msmtpq)"},
+			{"--queue-dir=dir", "the queue directory; default ~/.msmtp.queue, /var/spool/msmtp for root"},
+		}},
 	}
 }
 
@@ -154,10 +162,16 @@ func HelpText(program string) string {
 		"Speak SMTP on standard input and output; submit each mail received.",
 		"PRG -bp, mailq",
 		"List the queued mail.",
-		"PRG [option...] -q[argument]",
+		"PRG [option...] -q[argument] [--force]",
 		"Deliver the queued mail.",
+		"PRG [option...] --queue-drop=id..., PRG [option...] --queue-purge",
+		"Remove queued mail.",
 		"PRG -bi, PRG -I, newaliases",
 		"Do nothing and succeed.")
+	b.WriteString("Queue management in the way of msmtpq's msmtp-queue:\n")
+	usage("msmtp-queue -r|-d|-a|-h, msmtp-queue -R|-p id...",
+		"Send all (-r), list (-d, the default), remove all (-a); send (-R) or remove",
+		"(-p) the mail with these ids. msmtpq --q-mgmt takes the same options.")
 	b.WriteString("OAuth2 login mode:\n")
 	usage("PRG [option...] [-a account] --oauth2-login [--redirect]",
 		"Authorize msmtp at the account's OAuth2 provider; see oauth2_provider.")

@@ -112,12 +112,3 @@ func (a *app) rmqs(overrides *config.Overrides) sysexits.Code {
 	_ = c.Quit()
 	return sysexits.OK
 }
-
-// queueList is -bp / mailq. Until the queue exists there is nothing in it.
-func (a *app) queueList() sysexits.Code {
-	_, _ = a.stdout.Write([]byte("Mail queue is empty\n"))
-	return sysexits.OK
-}
-
-// queueRun is -q: deliver queued mail. Until the queue exists there is nothing to do.
-func (a *app) queueRun() sysexits.Code { return sysexits.OK }

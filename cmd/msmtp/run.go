@@ -15,6 +15,7 @@ import (
 	"github.com/msmtp-go/msmtp/pkg/config"
 	"github.com/msmtp-go/msmtp/pkg/delivery"
 	"github.com/msmtp-go/msmtp/pkg/message"
+	"github.com/msmtp-go/msmtp/pkg/queue"
 	"github.com/msmtp-go/msmtp/pkg/secret"
 	"github.com/msmtp-go/msmtp/pkg/sysexits"
 )
@@ -31,6 +32,10 @@ type app struct {
 	inv       *Invocation
 	env       config.Env
 	runner    *secret.Runner
+	// settings are the command-line account settings, as given.
+	settings *settingsRecorder
+	// queueFS replaces the queue's file system in tests (a full disk); nil is the real one.
+	queueFS queue.FS
 }
 
 // run is msmtp's main program; it returns the exit status (sysexits.h).
@@ -60,7 +65,8 @@ func (a *app) evalRunner() config.Runner {
 
 func (a *app) main() sysexits.Code {
 	overrides := new(config.Overrides)
-	inv, err := ParseArgs(a.args, ParseConfig{LookupEnv: a.lookupEnv, Settings: overrides})
+	a.settings = &settingsRecorder{overrides: overrides}
+	inv, err := ParseArgs(a.args, ParseConfig{LookupEnv: a.lookupEnv, Settings: a.settings})
 	if err != nil {
 		fmt.Fprintln(a.stderr, err)
 		return sysexits.Usage
@@ -95,6 +101,12 @@ func (a *app) main() sysexits.Code {
 		return a.queueList()
 	case ModeQueueRun:
 		return a.queueRun()
+	case ModeQueueDrop:
+		return a.queueDrop()
+	case ModeQueuePurge:
+		return a.queuePurge()
+	case ModeQueueHelp:
+		return a.queueHelp()
 	case ModeOAuth2Login:
 		return a.oauth2Login(overrides)
 	}
@@ -236,6 +248,9 @@ func (a *app) sendmail(overrides *config.Overrides) sysexits.Code {
 			}
 		}
 		return sysexits.OK
+	}
+	if a.inv.QueueOnly || acct.Queue {
+		return a.sendQueued(acct, header, message.NewBody(in, readOpts), rcpts)
 	}
 	mail := delivery.Mail{
 		Account:  acct,

@@ -21,6 +21,8 @@ type backend struct {
 	ctx      context.Context
 	deliver  deliverer
 	spoolDir string
+	// queue, with --queue, stores each mail instead of delivering it (queue.go).
+	queue *queueStore
 	// inflight counts the deliveries in progress, so that msmtpd exits only after the
 	// last one has ended (no command is left behind).
 	inflight tracker
@@ -76,11 +78,12 @@ func (b *backend) NewSession(conn server.ConnInfo) (server.Session, error) {
 }
 
 type session struct {
-	b     *backend
-	conn  server.ConnInfo
-	from  string
-	opts  server.MailOptions
-	rcpts []string
+	b        *backend
+	conn     server.ConnInfo
+	from     string
+	opts     server.MailOptions
+	rcpts    []string
+	rcptOpts []server.RcptOptions
 }
 
 func (s *session) Mail(from string, opts server.MailOptions) error {
@@ -91,11 +94,12 @@ func (s *session) Mail(from string, opts server.MailOptions) error {
 	return nil
 }
 
-func (s *session) Rcpt(to string, _ server.RcptOptions) error {
+func (s *session) Rcpt(to string, opts server.RcptOptions) error {
 	if startsWithDash(to) {
 		return s.reply(smtp.NewReply(smtp.CodeMailboxNameInvalid, smtp.EnhBadDestSyntax, "Addresses must not start with '-'"))
 	}
 	s.rcpts = append(s.rcpts, to)
+	s.rcptOpts = append(s.rcptOpts, opts)
 	return nil
 }
 
@@ -125,11 +129,14 @@ func (s *session) Data(r io.Reader) error {
 	}
 	defer s.b.inflight.end()
 	env := envelope{from: s.from, rcpts: s.rcpts, conn: s.conn, mailOpts: s.opts}
+	if s.b.queue != nil {
+		return s.reply(s.b.queue.store(s.b.ctx, env, s.rcptOpts, mail))
+	}
 	return s.reply(s.b.deliver.Deliver(s.b.ctx, env, mail))
 }
 
 func (s *session) Reset() {
-	s.from, s.opts, s.rcpts = "", server.MailOptions{}, nil
+	s.from, s.opts, s.rcpts, s.rcptOpts = "", server.MailOptions{}, nil, nil
 }
 
 func (s *session) Logout() error { return nil }

@@ -20,6 +20,7 @@ import (
 	"github.com/msmtp-go/msmtp/pkg/delivery"
 	"github.com/msmtp-go/msmtp/pkg/message"
 	"github.com/msmtp-go/msmtp/pkg/oauth2"
+	"github.com/msmtp-go/msmtp/pkg/queue"
 	"github.com/msmtp-go/msmtp/pkg/relay"
 	"github.com/msmtp-go/msmtp/pkg/secret"
 	"github.com/msmtp-go/msmtp/pkg/server"
@@ -37,6 +38,11 @@ type daemon struct {
 	backend   *backend
 	// stopDeliveries ends backend.ctx: commands still running are killed.
 	stopDeliveries context.CancelFunc
+
+	// With --queue: the queue, the transport its runner delivers with, and the runner.
+	queue     *queue.Queue
+	transport queue.Transport
+	runner    *runner
 
 	listeners []boundListener
 }
@@ -69,11 +75,45 @@ func newDaemon(ctx context.Context, o *options, sys *system, stdout, stderr io.W
 	} else {
 		d.backend.deliver, err = d.commandDeliverer()
 	}
+	if err == nil && o.queue {
+		err = d.setUpQueue(dctx, stdout)
+	}
 	if err != nil {
 		cancel()
 		return nil, err
 	}
 	return d, nil
+}
+
+// setUpQueue opens the queue of --queue: the backend stores each mail in it, and the runner
+// delivers it in-process with its msmtprc account, or through the command.
+func (d *daemon) setUpQueue(ctx context.Context, stdout io.Writer) error {
+	q, err := d.openQueue(d.opts.queueFS)
+	if err != nil {
+		return err
+	}
+	d.queue = q
+	store := &queueStore{q: q, log: d.log, queuedBy: relay.QueuedByCommand}
+	if d.opts.inProcess {
+		store.queuedBy = relay.QueuedByMsmtpd
+		if d.opts.accountGiven {
+			store.account = d.opts.account
+		}
+		if d.opts.msmtprcGiven {
+			store.msmtprc = absolute(d.opts.msmtprc)
+		}
+	}
+	d.backend.queue = store
+	env, dopts := d.inProcessWorld(ctx, stdout)
+	t := &runnerTransport{inner: &relay.QueueTransport{Env: env, Delivery: dopts, Logger: d.log}}
+	if cd, ok := d.backend.deliver.(*commandDeliverer); ok {
+		t.command = cd
+	} else if cd, err := d.commandDeliverer(); err == nil {
+		// Mail queued while msmtpd ran with --command goes through the default command.
+		t.command = cd.(*commandDeliverer)
+	}
+	d.transport = t
+	return nil
 }
 
 func (d *daemon) commandDeliverer() (deliverer, error) {
@@ -100,6 +140,37 @@ func (d *daemon) relayDeliverer(ctx context.Context, stdout io.Writer) (delivere
 			return nil, usagef("%s", strerror(err))
 		}
 	}
+	env, dopts := d.inProcessWorld(ctx, stdout)
+	o := d.opts
+	resolve := func(_ context.Context, from string, header *message.Header) (*config.Account, error) {
+		overrides := new(config.Overrides)
+		if err := overrides.Set("from", &from); err != nil {
+			return nil, err
+		}
+		fromHeader := config.OptString{}
+		if f := header.EnvelopeFrom(); f != "" {
+			fromHeader = config.Some(f)
+		}
+		return config.Resolve(config.Request{
+			Mode:       config.ModeSendmail,
+			Account:    config.OptString{Value: o.account, Set: o.accountGiven},
+			File:       config.OptString{Value: o.msmtprc, Set: o.msmtprcGiven},
+			Overrides:  overrides,
+			FromHeader: fromHeader,
+			Env:        env,
+		})
+	}
+	return &relayDeliverer{backend: &relay.Backend{
+		Context:  ctx,
+		Resolve:  resolve,
+		Delivery: dopts,
+		Logger:   d.log,
+	}}, nil
+}
+
+// inProcessWorld is the outside world of in-process delivery: msmtprc's environment, with
+// eval and passwordeval, and the delivery library's options.
+func (d *daemon) inProcessWorld(ctx context.Context, stdout io.Writer) (config.Env, delivery.Options) {
 	runner := &secret.Runner{}
 	evalRunner := func(cmd string) (string, error) {
 		out, err := runner.Eval(ctx, cmd)
@@ -121,42 +192,18 @@ func (d *daemon) relayDeliverer(ctx context.Context, stdout io.Writer) (delivere
 		// Standard output is the client's connection: `logfile -` must not write there.
 		stdout = io.Discard
 	}
-	o := d.opts
-	resolve := func(_ context.Context, from string, header *message.Header) (*config.Account, error) {
-		overrides := new(config.Overrides)
-		if err := overrides.Set("from", &from); err != nil {
-			return nil, err
-		}
-		fromHeader := config.OptString{}
-		if f := header.EnvelopeFrom(); f != "" {
-			fromHeader = config.Some(f)
-		}
-		return config.Resolve(config.Request{
-			Mode:       config.ModeSendmail,
-			Account:    config.OptString{Value: o.account, Set: o.accountGiven},
-			File:       config.OptString{Value: o.msmtprc, Set: o.msmtprcGiven},
-			Overrides:  overrides,
-			FromHeader: fromHeader,
-			Env:        env,
-		})
-	}
-	return &relayDeliverer{backend: &relay.Backend{
-		Context: ctx,
-		Resolve: resolve,
-		Delivery: delivery.Options{
-			// No terminal prompt: nobody is there to answer it for each mail.
-			Passwords: &secret.Sources{
-				Keyring:    d.sys.keyring,
-				NetrcFiles: secret.NetrcFiles(home, d.sys.lookupEnv),
-			},
-			Hostname: os.Hostname,
-			Stdout:   stdout,
-			Now:      d.sys.now,
-			// One Manager for every session: concurrent deliveries share one refresh.
-			OAuth2: &oauth2.Manager{Keyring: d.sys.keyring},
+	return env, delivery.Options{
+		// No terminal prompt: nobody is there to answer it for each mail.
+		Passwords: &secret.Sources{
+			Keyring:    d.sys.keyring,
+			NetrcFiles: secret.NetrcFiles(home, d.sys.lookupEnv),
 		},
-		Logger: d.log,
-	}}, nil
+		Hostname: os.Hostname,
+		Stdout:   stdout,
+		Now:      d.sys.now,
+		// One Manager for every session: concurrent deliveries share one refresh.
+		OAuth2: &oauth2.Manager{Keyring: d.sys.keyring},
+	}
 }
 
 // newServer makes the engine for one listener (or for --inetd).
@@ -258,6 +305,7 @@ func (d *daemon) filter(l net.Listener) net.Listener {
 // the commands still running are killed. It returns nil after a shutdown, or the error of a
 // listener that failed (after shutting the others down the same way).
 func (d *daemon) serve(ctx context.Context) error {
+	d.startRunner(ctx)
 	errc := make(chan error, len(d.listeners))
 	for _, bl := range d.listeners {
 		go func() {
@@ -305,6 +353,9 @@ func (d *daemon) shutdown() {
 		})
 	}
 	wg.Wait()
+	// The runner first: it shares the deliveries' outside world (passwordeval), which
+	// stopDeliveries ends.
+	d.stopRunner()
 	d.stopDeliveries()
 	d.backend.inflight.stopAndWait()
 	d.log.Info("msmtpd stopped")
@@ -312,8 +363,11 @@ func (d *daemon) shutdown() {
 
 // serveConn serves one connection in the calling goroutine (--inetd). It returns true when
 // the session ended normally.
-func (d *daemon) serveConn(ctx context.Context, c net.Conn) bool {
+func (d *daemon) serveConn(ctx context.Context, c net.Conn) (ok bool) {
 	defer func() {
+		if ok && ctx.Err() == nil {
+			d.runQueueOnce(ctx)
+		}
 		d.stopDeliveries()
 		d.backend.inflight.stopAndWait()
 	}()

@@ -64,12 +64,7 @@ func TestSampleConfig(t *testing.T) {
 		}
 		err := parse(strings.Join(variant, "\n"))
 		group := strings.Join(lines[i:j], " | ")
-		switch {
-		case strings.HasPrefix(lines[i], "# queue = "):
-			if err == nil || !strings.Contains(err.Error(), "not yet supported") {
-				t.Errorf("%s: %v, want the queue to be refused for now", group, err)
-			}
-		case err != nil:
+		if err != nil {
 			t.Errorf("line %d, %s: %v", i+1, group, err)
 		}
 		groups++

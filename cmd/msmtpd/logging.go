@@ -7,11 +7,13 @@ package main
 //
 // and hands it to a sink: a file (opened for every line, in append mode, so that log
 // rotation needs no signal), standard error, or syslog (ident msmtpd with the PID, facility
-// mail). Debug records are dropped; warnings and errors both say "error", as upstream has
-// only the two levels.
+// mail; on Windows the Event Log). Debug records are dropped; warnings and errors both say
+// "error", as upstream has only the two levels. A Windows service also sends its warnings and
+// errors to the Event Log, whatever the log setting.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -207,17 +209,48 @@ func (s *syslogSink) write(failed bool, msg string) error {
 	return sendSyslog(s.sockets, datagram)
 }
 
-// newSink makes the sink for the log setting: none, syslog, stderr or a file name.
+// newSink makes the sink for the log setting: none, syslog, stderr or a file name. In a
+// Windows service (sys.eventLog set) warnings and errors also go to the Event Log: it is where
+// Windows administrators look first, and a service has no standard error to complain on.
 func newSink(target string, sys *system, stderr io.Writer) (logSink, error) {
+	sink, err := newTargetSink(target, sys, stderr)
+	if err != nil || sys.eventLog == nil || (target == "syslog" && !syslogSupported) {
+		return sink, err
+	}
+	return failureTee{all: sink, failures: sys.eventLog}, nil
+}
+
+// failureTee writes every line to all, and warnings and errors to failures as well.
+type failureTee struct{ all, failures logSink }
+
+func (t failureTee) write(failed bool, msg string) error {
+	err := t.all.write(failed, msg)
+	if failed {
+		err = errors.Join(err, t.failures.write(failed, msg))
+	}
+	return err
+}
+
+func newTargetSink(target string, sys *system, stderr io.Writer) (logSink, error) {
 	syslog := &syslogSink{sockets: sys.syslogSockets, now: sys.now, pid: sys.pid}
 	switch target {
 	case "", "none":
 		return discardSink{}, nil
 	case "syslog":
-		if !syslogSupported {
-			return nil, usagef("--log=syslog: there is no syslog on this system; log to a file or to stderr (the Windows Event Log will come with the Windows service)")
+		if syslogSupported {
+			return syslog, nil
 		}
-		return syslog, nil
+		// Windows: the Event Log is the system's log. The service's is open already;
+		// otherwise the source is msmtpd's own, registered when the service of that name
+		// was installed. It stays open as long as msmtpd runs.
+		if sys.eventLog != nil {
+			return sys.eventLog, nil
+		}
+		el, err := openEventLogSink(defaultServiceName)
+		if err != nil {
+			return nil, usagef("--log=syslog: cannot open the Event Log: %s", strerror(err))
+		}
+		return el, nil
 	case "stderr":
 		return &writerSink{w: stderr, now: sys.now, pid: sys.pid}, nil
 	}

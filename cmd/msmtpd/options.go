@@ -12,6 +12,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/msmtp-go/msmtp/pkg/getopt"
+	"github.com/msmtp-go/msmtp/pkg/queue"
 )
 
 // invocation is what the command line asks for, before the other sources are read.
@@ -233,7 +234,7 @@ func addTOMLValue(vs values, s setting, file, key string, v any, viaFile bool, r
 		case int64:
 			raw = fmt.Sprint(item)
 		case bool:
-			if s.kind != kindBool {
+			if s.kind != kindBool && !s.orBool {
 				return bad("expected a string, not true or false")
 			}
 			raw = fmt.Sprint(item)
@@ -383,6 +384,13 @@ type options struct {
 	shutdownTimeout time.Duration
 	spoolDir        string
 	portFile        string
+
+	// The queue: on or off; its directory ("" = the default); the retry policy.
+	queue    bool
+	queueDir string
+	backoff  queue.Backoff
+	// queueFS replaces the queue's file system in tests (a full disk).
+	queueFS queue.FS
 }
 
 // get returns the value of a single-valued setting.
@@ -428,9 +436,16 @@ func buildOptions(r values) (*options, error) {
 	o.spoolDir, _ = get[string](r, "spool_dir")
 	o.portFile, _ = get[string](r, "port_file")
 
-	if q, ok := r["queue"]; ok {
-		return nil, usagef("%s: the queue is not yet supported", q[0].origin)
+	if q, ok := get[queueSpec](r, "queue"); ok && q.on {
+		o.queue = true
+		o.queueDir = q.dir
+		if o.queueDir == "" {
+			o.queueDir, _ = get[string](r, "queue_dir")
+		}
 	}
+	o.backoff.Initial, _ = get[time.Duration](r, "queue_retry_min")
+	o.backoff.Max, _ = get[time.Duration](r, "queue_retry_max")
+	o.backoff.Expiry, _ = get[time.Duration](r, "queue_expire")
 	if (o.tlsCertFile == "") != (o.tlsKeyFile == "") {
 		return nil, usagef("tls_cert_file and tls_key_file must be given together")
 	}

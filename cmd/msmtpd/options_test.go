@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/msmtp-go/msmtp/pkg/queue"
 	"github.com/msmtp-go/msmtp/pkg/secret"
 )
 
@@ -72,8 +73,8 @@ func TestStartupErrors(t *testing.T) {
 		{"--tls=always", "msmtpd: invalid argument always for --tls"},
 		{"--hostname=a;b", "msmtpd: invalid argument a;b for --hostname"},
 		{"-C", "msmtpd: option requires an argument -- 'C'"},
-		{"--queue", "msmtpd: --queue: the queue is not yet supported"},
-		{"--queue=/var/spool/msmtpd", "msmtpd: --queue: the queue is not yet supported"},
+		{"--queue-expire=5w", "msmtpd: invalid argument 5w for --queue-expire"},
+		{"--queue-retry-min=0", "msmtpd: invalid argument 0 for --queue-retry-min"},
 		{"--tls=starttls", "msmtpd: TLS (starttls on 127.0.0.1:0) needs a certificate: tls_cert_file and tls_key_file, or tls_self_signed"},
 		{"--listen=127.0.0.1:465/implicit", "msmtpd: TLS (implicit on 127.0.0.1:465) needs a certificate: tls_cert_file and tls_key_file, or tls_self_signed"},
 		{"--tls-cert-file=c.pem", "msmtpd: tls_cert_file and tls_key_file must be given together"},
@@ -87,10 +88,9 @@ func TestStartupErrors(t *testing.T) {
 	if runtime.GOOS != "windows" {
 		tests = append(tests,
 			struct{ args, want string }{"--auth=u,false", "msmtpd: cannot get password: cannot read output of 'false'"},
+			struct{ args, want string }{"--queue=/dev/null/q", "msmtpd: cannot open the queue: queue: "},
 			// Windows command lines have no unterminated quotes: a quote just runs to the end.
 			struct{ args, want string }{"--command='unterminated", "msmtpd: invalid command 'unterminated: unterminated quote"})
-	} else {
-		tests = append(tests, struct{ args, want string }{"--log=syslog", "msmtpd: --log=syslog: there is no syslog on this system; log to a file or to stderr (the Windows Event Log will come with the Windows service)"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.args, func(t *testing.T) {
@@ -170,9 +170,63 @@ func TestDefaults(t *testing.T) {
 		maxSessions:     100,
 		timeout:         5 * time.Minute,
 		shutdownTimeout: 30 * time.Second,
+		backoff:         queue.Backoff{Initial: queue.DefaultInitialDelay, Max: queue.DefaultMaxDelay, Expiry: queue.DefaultExpiry},
 	}
 	if diff := cmp.Diff(want, o, cmp.AllowUnexported(options{}, listenSpec{}), cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+// TestQueueOptions checks the ways to turn the queue on and say where it is.
+func TestQueueOptions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args  string
+		env   map[string]string
+		file  string
+		queue bool
+		dir   string
+	}{
+		{args: "", queue: false},
+		{args: "--queue", queue: true},
+		{args: "--queue=/q", queue: true, dir: "/q"},
+		{args: "--queue --queue-dir=/d", queue: true, dir: "/d"},
+		{args: "--queue=/q --queue-dir=/d", queue: true, dir: "/q"},
+		{args: "--queue-dir=/d", queue: false},
+		{env: map[string]string{"MSMTPD_QUEUE": "1", "MSMTPD_QUEUE_DIR": "/e"}, queue: true, dir: "/e"},
+		{env: map[string]string{"MSMTPD_QUEUE": "/e"}, queue: true, dir: "/e"},
+		{env: map[string]string{"MSMTPD_QUEUE": "off"}, queue: false},
+		{file: "queue = true\nqueue_dir = \"/f\"\n", queue: true, dir: "/f"},
+		{file: "queue = \"/f\"\n", queue: true, dir: "/f"},
+		{file: "queue = false\n", queue: false},
+		{args: "--queue", file: "queue = false\n", queue: true},
+		{args: "", env: map[string]string{"MSMTPD_QUEUE": "no"}, file: "queue = true\n", queue: false},
+	} {
+		args := tc.args
+		var files map[string]string
+		if tc.file != "" {
+			args += " --config=/etc/msmtpd.toml"
+			files = map[string]string{"/etc/msmtpd.toml": tc.file}
+		}
+		o, err := load(t, args, tc.env, files)
+		if err != nil {
+			t.Errorf("%q %v %q: %v", tc.args, tc.env, tc.file, err)
+			continue
+		}
+		if o.queue != tc.queue || o.queueDir != tc.dir {
+			t.Errorf("%q %v %q: queue %v in %q, want %v in %q", tc.args, tc.env, tc.file, o.queue, o.queueDir, tc.queue, tc.dir)
+		}
+	}
+	o, err := load(t, "--queue --queue-retry-min=30 --queue-retry-max=2h --queue-expire=1d12h", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (queue.Backoff{Initial: 30 * time.Second, Max: 2 * time.Hour, Expiry: 36 * time.Hour}); o.backoff != want {
+		t.Errorf("back-off %+v, want %+v", o.backoff, want)
+	}
+	if _, err := load(t, "--config=/etc/msmtpd.toml", nil, map[string]string{"/etc/msmtpd.toml": "queue_dir = true\n"}); err == nil ||
+		!strings.Contains(err.Error(), "expected a string, not true or false") {
+		t.Errorf("queue_dir = true: %v", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/msmtp-go/msmtp/pkg/secret"
@@ -35,6 +36,10 @@ type system struct {
 	runner *secret.Runner
 	// syslogSockets overrides the places of the syslog socket; nil means the usual ones.
 	syslogSockets []string
+	// eventLog and ready are set in a Windows service (service_windows.go): eventLog is the
+	// service's Event Log, ready is called once msmtpd listens.
+	eventLog logSink
+	ready    func()
 }
 
 func osSystem(lookupEnv func(string) (string, bool), stderr io.Writer) *system {
@@ -52,6 +57,17 @@ func osSystem(lookupEnv func(string) (string, bool), stderr io.Writer) *system {
 
 // run is msmtpd's main program. It returns the exit status.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) int {
+	lookupEnv = withSystemConfig(lookupEnv, systemConfigFile(runtime.GOOS, lookupEnv))
+	// `msmtpd service ...` manages the Windows service, which runs `msmtpd --service=NAME
+	// OPTIONS...` (service.go).
+	if len(args) > 1 {
+		switch {
+		case args[1] == "service":
+			return serviceCommand(ctx, args, stdout, stderr, osSystem(lookupEnv, stderr))
+		case isServiceFlag(args[1]):
+			return runService(ctx, args, lookupEnv, stderr)
+		}
+	}
 	return runWith(ctx, args, stdin, stdout, stderr, osSystem(lookupEnv, stderr))
 }
 
@@ -70,7 +86,7 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fail(err)
 	}
 	if inv.version {
-		io.WriteString(stdout, versionText())
+		io.WriteString(stdout, withPaths(versionText(), pathsText(inv, table, sys)))
 		return exitOK
 	}
 	if inv.help {
@@ -93,6 +109,9 @@ func runWith(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if err := d.listen(ctx); err != nil {
 		return fail(err)
+	}
+	if sys.ready != nil {
+		sys.ready()
 	}
 	if err := d.serve(ctx); err != nil {
 		// A listener failed after start-up (upstream exits 3 when accept fails).

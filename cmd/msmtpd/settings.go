@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/msmtp-go/msmtp/pkg/config"
 )
 
 // source says where a value came from. Later sources override earlier ones.
@@ -57,6 +59,8 @@ type setting struct {
 	kind kind
 	// optionalArg: the option's argument is optional (--queue[=DIR]).
 	optionalArg bool
+	// orBool: the configuration file may also give true or false (queue = true).
+	orBool bool
 	// secret settings may also be read from a file: KEY_file in TOML, ENV_FILE in the
 	// environment (Docker secrets).
 	secret bool
@@ -178,9 +182,23 @@ func settingTable() []setting {
 			defDoc: "the system's temporary directory",
 			help:   "where mails larger than 1 MiB are kept until the client has sent all",
 			doc:    "Where a mail is kept while the client sends it, when it is larger than 1 MiB (smaller ones stay in memory): a pipe command starts only once the whole mail has arrived, so a client that disconnects in the middle never gets a truncated mail delivered. Files are private (mode 0600) and removed at once."},
-		{key: "queue", flag: "queue", env: "MSMTPD_QUEUE", arg: "dir", optionalArg: true,
-			help: "queue mail before delivery (not yet supported)",
-			doc:  "Reserved for the durable queue: store each mail before answering 250 and deliver it in the background. Not yet supported: msmtpd refuses to start with it."},
+		{key: "queue", flag: "queue", env: "MSMTPD_QUEUE", arg: "dir", optionalArg: true, orBool: true, parse: parseQueue,
+			help: "store each mail durably, answer 250, deliver in the background",
+			doc: "Store each mail durably in the queue before answering 250 to its final dot, and deliver it in the background with back-off, through command or in-process as without the queue (see QUEUE). " +
+				"A directory, or true (the default directory, or queue_dir) or false. A mail that cannot be stored gets 451."},
+		{key: "queue_dir", flag: "queue-dir", env: "MSMTPD_QUEUE_DIR", arg: "dir",
+			defDoc: "`/var/spool/msmtp` for root, `~/.msmtp.queue` for other users; on Windows `%ProgramData%\\msmtp\\queue`",
+			help:   "the queue directory, when queue names none",
+			doc:    "The queue directory when queue is true. It is created with mode 0700 when missing, and may be shared with `msmtp -q` and other msmtpd processes."},
+		{key: "queue_retry_min", flag: "queue-retry-min", env: "MSMTPD_QUEUE_RETRY_MIN", arg: "duration", def: "1m", parse: parseQueueDuration,
+			help: "wait this long after the first failed attempt; the wait doubles after each",
+			doc:  "How long a queued mail waits after its first failed attempt; the wait doubles after each further failure, up to queue_retry_max. Durations are seconds (`90`) or numbers with the units s, m, h and d (`30m`, `1h30m`, `5d`)."},
+		{key: "queue_retry_max", flag: "queue-retry-max", env: "MSMTPD_QUEUE_RETRY_MAX", arg: "duration", def: "4h", parse: parseQueueDuration,
+			help: "the longest wait between two attempts",
+			doc:  "The longest wait between two attempts to deliver a queued mail."},
+		{key: "queue_expire", flag: "queue-expire", env: "MSMTPD_QUEUE_EXPIRE", arg: "duration", def: "5d", parse: parseQueueDuration,
+			help: "return a mail to its sender when it could not be delivered for this long",
+			doc:  "How long a mail may stay in the queue: the first failure after this time is final, and the mail is returned to its sender with a delivery status notification (a mail from the null sender goes to the failed/ directory instead)."},
 		{key: "port_file", flag: "port-file", env: "MSMTPD_PORT_FILE", arg: "file", hidden: true,
 			help: "write the listening ports to this file",
 			doc:  "Once every listener is bound, write their port numbers, one per line in the order of the listeners, to this file (atomically). For scripts and tests that use port 0."},
@@ -497,6 +515,34 @@ func parseNetwork(s string) (any, error) {
 		return netip.PrefixFrom(ip, ip.BitLen()), nil
 	}
 	return nil, fmt.Errorf("invalid network %s (an address or address/bits)", s)
+}
+
+// queueSpec is the queue setting: off, on with the default directory, or on in dir.
+type queueSpec struct {
+	on  bool
+	dir string
+}
+
+// parseQueue reads the queue setting: empty (--queue without a directory) or a boolean
+// word, else the directory.
+func parseQueue(s string) (any, error) {
+	if s == "" {
+		return queueSpec{on: true}, nil
+	}
+	if b, err := parseBool(s); err == nil {
+		return queueSpec{on: b}, nil
+	}
+	return queueSpec{on: true, dir: s}, nil
+}
+
+// parseQueueDuration reads a queue duration as msmtprc's queue_retry_min does, so that
+// both programs take the same values.
+func parseQueueDuration(s string) (any, error) {
+	d, err := config.ParseDuration(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid duration %s (seconds, or numbers with the units s, m, h and d such as 30m, 1h30m, 5d)", s)
+	}
+	return d, nil
 }
 
 // authSpec is --auth's value.

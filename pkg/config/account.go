@@ -86,6 +86,15 @@ type Account struct {
 	Syslog            string // facility such as "LOG_USER"; "" = no syslog
 	Aliases           string
 
+	// The queue (our extension, docs/queue.md): with Queue on, a mail that cannot be sent
+	// for a temporary reason is kept and sent later by `msmtp -q`.
+	Queue         bool
+	QueueDir      string        // "" = the default directory (the caller knows it)
+	QueueExitCode int           // 0 or 75: the exit status after queueing a mail
+	QueueRetryMin time.Duration // 0 = the queue's default
+	QueueRetryMax time.Duration // 0 = the queue's default
+	QueueExpire   time.Duration // 0 = the queue's default
+
 	origins map[Key]Origin
 }
 
@@ -326,6 +335,17 @@ const (
 	KeyOAuth2DeviceEndpoint   Key = "oauth2_device_endpoint"
 	KeyOAuth2Scopes           Key = "oauth2_scopes"
 	KeyOAuth2TokenStore       Key = "oauth2_token_store"
+)
+
+// The keys of the queue extension. --pretend prints them after aliases, and only for an
+// account with queue on.
+const (
+	KeyQueue         Key = "queue"
+	KeyQueueDir      Key = "queue_dir"
+	KeyQueueExitCode Key = "queue_exit_code"
+	KeyQueueRetryMin Key = "queue_retry_min"
+	KeyQueueRetryMax Key = "queue_retry_max"
+	KeyQueueExpire   Key = "queue_expire"
 )
 
 // OriginKind says what kind of place a setting's value came from.

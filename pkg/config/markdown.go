@@ -22,6 +22,8 @@ var groupTitles = []struct {
 		"they have no command-line options, and `--pretend` shows them only for an account with `oauth2_provider` set."},
 	{groupTLS, "TLS", ""},
 	{groupSendmail, "Sendmail mode", "These settings matter only when sending a mail (not for `--serverinfo` or `--rmqs`)."},
+	{groupQueue, "Queue (extension)", "A durable queue for mail that cannot be sent now (see [queue.md](queue.md)). " +
+		"These commands are not in msmtp; `--pretend` shows them only for an account with `queue` on."},
 	{groupDeprecated, "Deprecated commands", "Still accepted so that old files keep working. Each sets the setting named in its description."},
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // The directive table is the single source of truth about msmtprc commands. It drives the
@@ -46,6 +47,7 @@ const (
 	groupOAuth2
 	groupTLS
 	groupSendmail
+	groupQueue
 	groupDeprecated
 )
 
@@ -544,6 +546,63 @@ var table = []directive{
 		doc:    "Replace local recipients (without `@`) by the addresses FILE lists for them. `~` is expanded.",
 		option: "aliases", optionArg: OptionArgRequired, pretend: "aliases", sendmail: true,
 		v: text(func(a *Account) *string { return &a.Aliases }, true),
+	},
+
+	// The queue: our extension (docs/queue.md). --pretend prints these rows only for an account
+	// with queue on, so that upstream's layout stays as it is.
+	{
+		name: "queue", key: KeyQueue, group: groupQueue, syntax: "on|off", def: "off", empty: "on", extension: true,
+		doc: "Keep a mail that cannot be sent for a temporary reason in the queue instead of failing: the server " +
+			"cannot be reached, or refuses for now (the exit statuses 68, 69, 71 and 75, which msmtpd answers with 451). " +
+			"msmtp stores the mail before its first attempt, says on standard error that the mail was queued, and exits " +
+			"0 (see `queue_exit_code`); `msmtp -q` sends it later. A permanent failure still fails as without a queue. " +
+			"See [queue.md](queue.md).",
+		option: "queue", optionArg: OptionArgOptional, optionNote: "`--queue` means on; `--queue-only` queues without trying to send.",
+		pretend: "queue", sendmail: true, pretendIf: usesQueue,
+		v: withShow(onOff(func(a *Account) *bool { return &a.Queue }), func(a *Account) string { return showOnOff(a.Queue) }),
+	},
+	{
+		name: "queue_dir", key: KeyQueueDir, group: groupQueue, syntax: "DIRECTORY",
+		def:   "`~/.msmtp.queue`; `/var/spool/msmtp` when run as root; on Windows `%LOCALAPPDATA%\\msmtp\\queue`",
+		empty: "unset (the default applies)", extension: true,
+		doc: "The queue directory, created with mode 0700 when missing. `msmtp -q`, `mailq`, `--queue-drop` and " +
+			"`--queue-purge` work on the directory of the account `-a` names, else of the account `default`. `~` is expanded.",
+		option: "queue-dir", optionArg: OptionArgRequired,
+		pretend: "queue_dir", sendmail: true, pretendIf: usesQueue,
+		v: text(func(a *Account) *string { return &a.QueueDir }, true),
+	},
+	{
+		name: "queue_exit_code", key: KeyQueueExitCode, group: groupQueue, syntax: "0|75", def: "0", empty: "error",
+		extension: true,
+		doc: "The exit status after a failed attempt left the mail in the queue: 0 (the mail is safe, as msmtpq " +
+			"does) or 75 (`EX_TEMPFAIL`, for callers that want to know).",
+		pretend: "queue_exit_code", sendmail: true, pretendIf: usesQueue,
+		v: withShow(choice(func(a *Account) *int { return &a.QueueExitCode }, emptyNeedsArg, 0,
+			word[int]{"0", 0}, word[int]{"75", 75}),
+			func(a *Account) string { return strconv.Itoa(a.QueueExitCode) }),
+	},
+	{
+		name: "queue_retry_min", key: KeyQueueRetryMin, group: groupQueue, syntax: "DURATION", def: "`1m`",
+		empty: "unset (the default applies)", extension: true,
+		doc: "How long a queued mail waits after its first failed attempt; the wait doubles after each further " +
+			"failure, up to `queue_retry_max`. " + durationDoc,
+		pretend: "queue_retry_min", sendmail: true, pretendIf: usesQueue,
+		v: duration(func(a *Account) *time.Duration { return &a.QueueRetryMin }),
+	},
+	{
+		name: "queue_retry_max", key: KeyQueueRetryMax, group: groupQueue, syntax: "DURATION", def: "`4h`",
+		empty: "unset (the default applies)", extension: true,
+		doc:     "The longest wait between two attempts. " + durationDoc,
+		pretend: "queue_retry_max", sendmail: true, pretendIf: usesQueue,
+		v: duration(func(a *Account) *time.Duration { return &a.QueueRetryMax }),
+	},
+	{
+		name: "queue_expire", key: KeyQueueExpire, group: groupQueue, syntax: "DURATION", def: "`5d`",
+		empty: "unset (the default applies)", extension: true,
+		doc: "How long a mail may stay in the queue: the first failure after this time is final, and the mail is " +
+			"returned to its sender. " + durationDoc,
+		pretend: "queue_expire", sendmail: true, pretendIf: usesQueue,
+		v: duration(func(a *Account) *time.Duration { return &a.QueueExpire }),
 	},
 
 	// Deprecated forms. They set the field of the command that replaces them.

@@ -50,7 +50,7 @@ func TestTable(t *testing.T) {
 			if d.v.show == nil || d.v.copy == nil {
 				t.Errorf("%s is printed but lacks show or copy", d.name)
 			}
-			if d.sendmail != (d.group == groupSendmail) {
+			if d.sendmail != (d.group == groupSendmail || d.group == groupQueue) {
 				t.Errorf("%s: sendmail-only printing does not match its group", d.name)
 			}
 		}
@@ -68,6 +68,7 @@ func TestTable(t *testing.T) {
 	wantExtensions := []Key{
 		KeyOAuth2Provider, KeyOAuth2ClientID, KeyOAuth2ClientSecret, KeyOAuth2ClientSecretEval, KeyOAuth2Tenant,
 		KeyOAuth2AuthEndpoint, KeyOAuth2TokenEndpoint, KeyOAuth2DeviceEndpoint, KeyOAuth2Scopes, KeyOAuth2TokenStore,
+		KeyQueue, KeyQueueDir, KeyQueueExitCode, KeyQueueRetryMin, KeyQueueRetryMax, KeyQueueExpire,
 	}
 	var upstream, extensions []Key
 	for _, k := range keys() {
@@ -121,7 +122,7 @@ func TestOptions(t *testing.T) {
 		"set-msgid-header": OptionArgOptional, "set-to-header": OptionArgOptional, "remove-bcc-headers": OptionArgOptional,
 		"undisclosed-recipients": OptionArgOptional, "add-missing-from-header": OptionArgOptional,
 		"add-missing-date-header": OptionArgOptional, "keepbcc": OptionArgOptional, "auto-from": OptionArgOptional,
-		"maildomain": OptionArgRequired,
+		"maildomain": OptionArgRequired, "queue": OptionArgOptional, "queue-dir": OptionArgRequired,
 	}
 	for name, arg := range want {
 		if g, ok := got[name]; !ok || g != arg {

@@ -73,6 +73,12 @@ type Mail struct {
 	Envelope Envelope
 	Header   *message.Header
 	Body     io.Reader
+	// Date, when not zero, is the time a generated Date header shows instead of now: the
+	// queue sends a mail with the time it was submitted.
+	Date time.Time
+	// Random, when not nil, replaces Options.Random for a generated Message-ID: the queue
+	// derives it from the queue ID, so that every attempt gives a mail the same Message-ID.
+	Random io.Reader
 }
 
 // Result is what happened to a mail, also when Send fails.
@@ -106,6 +112,23 @@ func Send(ctx context.Context, opts Options, mail Mail) (*Result, error) {
 }
 
 func send(ctx context.Context, opts Options, mail Mail, res *Result) error {
+	header, err := prepare(opts, mail, res)
+	if err != nil {
+		return err
+	}
+	c, err := Dial(ctx, opts, mail.Account)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := transmit(ctx, c, mail, header, res); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// prepare expands the aliases into res.Recipients and returns the rewritten header block.
+func prepare(opts Options, mail Mail, res *Result) ([]byte, error) {
 	acct := mail.Account
 	if acct.Aliases != "" {
 		open := opts.OpenAliases
@@ -114,27 +137,27 @@ func send(ctx context.Context, opts Options, mail Mail, res *Result) error {
 		}
 		rcpts, err := config.ExpandAliases(acct.Aliases, mail.Envelope.Recipients, open)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// An alias may expand to an address that is also given directly, or two aliases to
 		// the same address: still one RCPT per address.
 		res.Recipients = message.MergeRecipients(rcpts)
 	}
-	header, err := rewriteHeader(opts, acct, mail.Envelope.From, res.Recipients, mail.Header)
-	if err != nil {
-		return err
+	if !mail.Date.IsZero() {
+		date := mail.Date
+		opts.Now = func() time.Time { return date }
 	}
-	c, err := Dial(ctx, opts, acct)
-	if err != nil {
-		return err
+	if mail.Random != nil {
+		opts.Random = mail.Random
 	}
-	defer c.Close()
-	smtpRes, err := c.Send(ctx, smtpEnvelope(acct, mail.Envelope, res.Recipients), io.MultiReader(bytes.NewReader(header), mail.Body))
+	return rewriteHeader(opts, acct, mail.Envelope.From, res.Recipients, mail.Header)
+}
+
+// transmit sends the envelope, the header block and the body through an open session.
+func transmit(ctx context.Context, c *smtpclient.Client, mail Mail, header []byte, res *Result) error {
+	smtpRes, err := c.Send(ctx, smtpEnvelope(mail.Account, mail.Envelope, res.Recipients), io.MultiReader(bytes.NewReader(header), mail.Body))
 	res.SMTP = smtpRes
-	if err != nil {
-		return err
-	}
-	return c.Quit()
+	return err
 }
 
 // rewriteHeader applies the account's header settings and returns the header block to send.
