@@ -118,7 +118,7 @@ func settingTable() []setting {
 			doc:  "The server's name in its greeting, its EHLO and HELO replies and the Received header it adds."},
 		{key: "log", flag: "log", env: "MSMTPD_LOG", arg: "none|syslog|stderr|FILE", def: "none",
 			help: "log nothing, or to syslog, standard error or a file",
-			doc:  "Where to log: none; syslog (facility mail, ident msmtpd; not on Windows); stderr (for containers); or the name of a file, opened for each line in append mode (so that log rotation works). Lines look like upstream msmtpd's: `2026-11-25 18:24:20 msmtpd[4711] info: MESSAGE key=value ...`. A file that cannot be opened is replaced by syslog, as upstream does."},
+			doc:  "Where to log: none; syslog (facility mail, ident msmtpd; on Windows the Event Log, source msmtpd or the service's name); stderr (for containers); or the name of a file, opened for each line in append mode (so that log rotation works). Lines look like upstream msmtpd's: `2026-11-25 18:24:20 msmtpd[4711] info: MESSAGE key=value ...`. A file that cannot be opened is replaced by syslog, as upstream does."},
 		{key: "command", flag: "command", env: "MSMTPD_COMMAND", arg: "cmd",
 			defDoc: "`msmtp -f %F --`, msmtp being the program next to msmtpd",
 			help:   "pipe each mail to this command",
