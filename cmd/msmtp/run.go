@@ -257,6 +257,7 @@ func (a *app) sendmail(overrides *config.Overrides) sysexits.Code {
 		Envelope: delivery.Envelope{From: acct.From.Value, Recipients: rcpts, EnvelopeID: a.inv.EnvelopeID.Value},
 		Header:   header,
 		Body:     message.NewBody(in, readOpts),
+		BodySize: remaining(a.stdin, in),
 	}
 	res, err := delivery.Send(a.ctx, a.deliveryOptions(a.stdout), mail)
 	a.reportLog(res)
@@ -290,3 +291,22 @@ func unjoin(err error) []error {
 }
 
 func openFile(name string) (io.ReadCloser, error) { return os.Open(name) }
+
+// remaining returns how many bytes of the mail are left to read when standard input is a
+// regular file (`msmtp -t < mail.txt`), so that its size can be declared to the server; 0
+// when that is not known (a pipe).
+func remaining(stdin io.Reader, buffered *bufio.Reader) int64 {
+	f, ok := stdin.(*os.File)
+	if !ok {
+		return 0
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	pos, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0
+	}
+	return fi.Size() - pos + int64(buffered.Buffered())
+}

@@ -79,6 +79,11 @@ type Mail struct {
 	// Random, when not nil, replaces Options.Random for a generated Message-ID: the queue
 	// derives it from the queue ID, so that every attempt gives a mail the same Message-ID.
 	Random io.Reader
+	// BodySize is the size of Body in bytes when it is known beforehand (standard input is
+	// a file, or a queued mail), 0 when not. With it the mail's size is declared with
+	// SIZE= and a mail the server would refuse as too big fails before it is sent
+	// (RFC 1870); upstream never checks.
+	BodySize int64
 }
 
 // Result is what happened to a mail, also when Send fails.
@@ -155,7 +160,14 @@ func prepare(opts Options, mail Mail, res *Result) ([]byte, error) {
 
 // transmit sends the envelope, the header block and the body through an open session.
 func transmit(ctx context.Context, c *smtpclient.Client, mail Mail, header []byte, res *Result) error {
-	smtpRes, err := c.Send(ctx, smtpEnvelope(mail.Account, mail.Envelope, res.Recipients), io.MultiReader(bytes.NewReader(header), mail.Body))
+	env := smtpEnvelope(mail.Account, mail.Envelope, res.Recipients)
+	if mail.BodySize > 0 {
+		// An estimate: line endings may still become CRLF. RFC 1870 §6.1 asks for the
+		// size as well as it can be known, and a slightly low figure only moves a refusal
+		// to the end of the data.
+		env.Size = int64(len(header)) + mail.BodySize
+	}
+	smtpRes, err := c.Send(ctx, env, io.MultiReader(bytes.NewReader(header), mail.Body))
 	res.SMTP = smtpRes
 	return err
 }
