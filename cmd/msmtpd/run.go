@@ -128,6 +128,12 @@ func inetdConn(stdin io.Reader, stdout io.Writer) net.Conn {
 		if c, err := net.FileConn(f); err == nil {
 			return c
 		}
+		// Not a socket. net.FileConn has set O_NONBLOCK on the descriptor while trying
+		// (on a dup, which shares the flag), and os.Stdin does not wait for data on a
+		// non-blocking descriptor: a read before the client's data arrived would fail
+		// with EAGAIN. A file opened anew on it uses the runtime's poller, which waits —
+		// and gives --inetd its idle timeouts on pipes too.
+		stdin = pollable(f)
 	}
 	return &server.StreamConn{R: stdin, W: stdout}
 }
