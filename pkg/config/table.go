@@ -389,14 +389,14 @@ var table = []directive{
 	},
 	{
 		name: "tls_min_dh_prime_bits", key: KeyTLSMinDHPrimeBits, group: groupTLS, syntax: "BITS", def: "not set", empty: "unset",
-		doc:    "The minimum size of a Diffie-Hellman prime the server may use (GnuTLS option; at least 1).",
+		doc:    "The minimum size of a Diffie-Hellman prime the server may use (GnuTLS option; at least 1). Accepted and ignored: Go's TLS has no finite-field Diffie-Hellman key exchange, only elliptic curves.",
 		option: "tls-min-dh-prime-bits", optionArg: OptionArgRequired, pretend: "tls_min_dh_prime_bits",
 		v: withShow(number(func(a *Account) *int { return &a.TLSMinDHPrimeBits }, 1, math.MaxInt32, emptyValue),
 			func(a *Account) string { return orNotSet(itoaNonZero(a.TLSMinDHPrimeBits)) }),
 	},
 	{
 		name: "tls_priorities", key: KeyTLSPriorities, group: groupTLS, syntax: "PRIORITIES", def: "not set", empty: "unset",
-		doc:    "A GnuTLS priority string restricting protocol versions and ciphers.",
+		doc:    "A GnuTLS priority string restricting protocol versions and ciphers. Go's TLS honours what it can express: the base keywords NORMAL, PFS, SECURE, SECURE128, PERFORMANCE and SYSTEM keep Go's defaults (TLS 1.2 and 1.3, modern AEAD suites), SECURE192 and SECURE256 keep only 256-bit TLS 1.2 suites, NONE starts from nothing; `+VERS-TLS1.0` … `+VERS-TLS1.3`, `-VERS-…`, `-VERS-ALL` and `-VERS-TLS-ALL` set the version range; `+`/`-AES-128-GCM`, `AES-256-GCM`, `CHACHA20-POLY1305`, `AES-128-CBC`, `AES-256-CBC` and `CIPHER-ALL` shape the TLS 1.2 suites (Go does not let TLS 1.3 suites be chosen); `%` flags and key-exchange, MAC, signature and group items are accepted and left to Go. Anything that needs SSL 3.0, RC4, 3DES, NULL, Camellia, GOST or DHE is refused with an error, since Go cannot do it.",
 		option: "tls-priorities", optionArg: OptionArgRequired, pretend: "tls_priorities",
 		v: text(func(a *Account) *string { return &a.TLSPriorities }, false),
 	},
