@@ -40,7 +40,14 @@ func newLineLogger(sink logSink) *slog.Logger {
 	return slog.New(&lineHandler{sink: sink})
 }
 
-func (h *lineHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+// Enabled is false for everything when the sink discards (--log=none), so that records are
+// not even built: the engine logs several per mail.
+func (h *lineHandler) Enabled(_ context.Context, l slog.Level) bool {
+	if _, none := h.sink.(discardSink); none {
+		return false
+	}
+	return l >= slog.LevelInfo
+}
 
 func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
