@@ -29,6 +29,8 @@ func (a *app) smtpStdio() sysexits.Code {
 		},
 	}
 	conn := &server.StreamConn{R: nopCloser{a.stdin}, W: nopWriteCloser{a.stdout}}
+	// The session's upstream connection is kept between its mails; end it with the session.
+	defer srv.Backend.(*relay.Backend).Close()
 	if err := srv.ServeConn(a.ctx, conn); err != nil {
 		return sysexits.IOErr
 	}

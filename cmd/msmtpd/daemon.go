@@ -82,6 +82,13 @@ func newDaemon(ctx context.Context, o *options, sys *system, stdout, stderr io.W
 		cancel()
 		return nil, err
 	}
+	if rd, ok := d.backend.deliver.(*relayDeliverer); ok {
+		// In-process delivery keeps upstream sessions open between mails: end them too.
+		d.stopDeliveries = func() {
+			cancel()
+			_ = rd.backend.Close()
+		}
+	}
 	return d, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/msmtp-go/msmtp/pkg/config"
 	"github.com/msmtp-go/msmtp/pkg/delivery"
@@ -44,6 +45,12 @@ type Backend struct {
 	// Logger receives one record per failed delivery with the full error, which the
 	// client does not see. Nil discards.
 	Logger *slog.Logger
+	// SessionIdle is how long the upstream session of a delivered mail stays open for the
+	// next mail of the same account (DefaultSessionIdle when zero; negative: a new session
+	// for every mail). Call Close when the backend is no longer used.
+	SessionIdle time.Duration
+
+	sessions sessionCache
 
 	// readers keeps the input buffers of Data between mails: a new 64 KiB buffer for each
 	// mail is a large allocation, cleared and soon garbage, and msmtpd makes one per mail
@@ -122,13 +129,50 @@ func (s *session) Data(r io.Reader) error {
 		Header:   header,
 		Body:     in,
 	}
-	res, err := delivery.Send(ctx, s.b.Delivery, mail)
+	res, err := s.b.send(ctx, mail)
 	if res != nil && res.LogErr != nil && s.b.Logger != nil {
 		s.b.Logger.Error("cannot write the delivery log", "error", res.LogErr)
 	}
 	if err != nil {
 		return s.fail(acct, err)
 	}
+	return nil
+}
+
+// send delivers one mail, through an idle session of the account's server when there is one
+// (see sessionCache), else through a new one, which is kept for the next mail when this one
+// went through. The log line is written as delivery.Send writes it.
+func (b *Backend) send(ctx context.Context, mail delivery.Mail) (*delivery.Result, error) {
+	if b.SessionIdle < 0 {
+		return delivery.Send(ctx, b.Delivery, mail)
+	}
+	key := sessionKey(mail.Account)
+	sess := b.sessions.get(ctx, key)
+	if sess == nil {
+		var err error
+		if sess, err = delivery.OpenSession(ctx, b.Delivery, mail.Account); err != nil {
+			res := delivery.NotSent(b.Delivery, mail.Account, mail.Envelope, err)
+			delivery.WriteLog(b.Delivery, mail.Account, res)
+			return res, err
+		}
+	}
+	res, err := sess.Send(ctx, mail)
+	delivery.WriteLog(b.Delivery, mail.Account, res)
+	if err != nil {
+		_ = sess.Close()
+		return res, err
+	}
+	idle := b.SessionIdle
+	if idle == 0 {
+		idle = DefaultSessionIdle
+	}
+	b.sessions.put(key, sess, idle)
+	return res, nil
+}
+
+// Close ends the upstream sessions kept for reuse.
+func (b *Backend) Close() error {
+	b.sessions.close()
 	return nil
 }
 

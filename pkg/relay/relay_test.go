@@ -78,6 +78,7 @@ func resolver(lines ...string) relay.Resolver {
 // relayRun is one session through pkg/server's engine with relay.Backend in front.
 type relayRun struct {
 	ctx    context.Context // the backend's context; nil: background
+	reuse  bool            // keep upstream sessions between mails (the default of Backend)
 	lines  []string        // the account, after host and port of the upstream
 	client string          // the client's transcript (smtptest.PlayClient)
 }
@@ -94,10 +95,15 @@ func (r relayRun) run(t *testing.T, upstreamPort int) (string, error) {
 			Delivery: delivery.Options{
 				Now: func() time.Time { return fixedNow }, Location: time.UTC, Random: &counter{},
 			},
-			Logger: slog.New(slog.NewTextHandler(logs, nil)),
+			Logger:      slog.New(slog.NewTextHandler(logs, nil)),
+			SessionIdle: -1,
 		},
 		Now:        func() time.Time { return fixedNow },
 		LookupAddr: func(context.Context, string) ([]string, error) { return nil, errors.New("no reverse DNS in tests") },
+	}
+	backend := srv.Backend.(*relay.Backend)
+	if r.reuse {
+		backend.SessionIdle = time.Minute
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,6 +117,7 @@ func (r relayRun) run(t *testing.T, upstreamPort int) (string, error) {
 	defer func() {
 		_ = srv.Close()
 		<-done
+		_ = backend.Close() // QUIT to the upstream sessions kept for reuse
 	}()
 	conn, err := net.Dial("tcp", l.Addr().String())
 	if err != nil {
