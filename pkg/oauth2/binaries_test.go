@@ -124,22 +124,32 @@ oauth2_token_store file:%s
 `, smtpd.port(), idp.url("/token"), store), 0o600)
 	fs := &FileStore{Path: store}
 	_ = fs.Save(context.Background(), Token{AccessToken: "at-0", Expiry: time.Now().Add(-time.Hour), RefreshToken: "rt-0"})
-	portFile := filepath.Join(dir, "port")
-	cmd := exec.Command(bin, "--interface=127.0.0.1", "--port=0", "--port-file="+portFile, "-C", rc, "--account=acct", "--log=stderr")
-	var logb strings.Builder
-	cmd.Stderr = &logb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait(); t.Log(logb.String()) }()
-	var port string
-	for range 200 {
-		if b, err := os.ReadFile(portFile); err == nil && len(b) > 0 {
-			port = strings.TrimSpace(string(b))
-			break
+	// start runs an msmtpd and returns its port.
+	start := func(name string) string {
+		portFile := filepath.Join(dir, name+".port")
+		cmd := exec.Command(bin, "--interface=127.0.0.1", "--port=0", "--port-file="+portFile, "-C", rc, "--account=acct", "--log=stderr")
+		var logb strings.Builder
+		cmd.Stderr = &logb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond)
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			if t.Failed() {
+				t.Logf("%s's log:\n%s", name, logb.String())
+			}
+		})
+		for range 500 {
+			if b, err := os.ReadFile(portFile); err == nil && len(b) > 0 {
+				return strings.TrimSpace(string(b))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		t.Fatalf("%s did not start", name)
+		return ""
 	}
+	port := start("msmtpd")
 	var wg sync.WaitGroup
 	errs := make([]error, 10)
 	for i := range errs {
@@ -161,6 +171,9 @@ oauth2_token_store file:%s
 	}
 	idp.set(func(f *fakeIdP) { f.revoked = true })
 	_ = fs.Save(context.Background(), Token{AccessToken: "x", Expiry: time.Now().Add(-time.Hour), RefreshToken: "rt-1"})
+	// A fresh msmtpd: the first one may still hold an authenticated upstream session, which
+	// legitimately carries mail without a new token.
+	port = start("msmtpd-after-revocation")
 	err := smtp.SendMail("127.0.0.1:"+port, nil, "printer@example.org", []string{"ann@example.org"}, []byte("Subject: x\r\n\r\nhi\r\n"))
 	if err == nil || !strings.Contains(err.Error(), "451") {
 		t.Errorf("revoked grant: the client got %v, want a 451", err)
