@@ -82,7 +82,7 @@ func TestStartupErrors(t *testing.T) {
 		{"--command=x --account=y", "msmtpd: cannot use both --command and --account"},
 		{"--auth=u", "msmtpd: cannot get password for (localhost, smtp, u)"},
 		{"--auth=,echo", "msmtpd: invalid argument ,echo for --auth"},
-		{"--config=/nonexistent.toml", "msmtpd: /nonexistent.toml: file does not exist"},
+		{"--config=/nonexistent.toml", "msmtpd: /nonexistent.toml: No such file or directory"},
 		{"--tls-cert-file=/nonexistent/c.pem --tls-key-file=/nonexistent/k.pem", "msmtpd: cannot load TLS certificate: /nonexistent/c.pem: "},
 	}
 	if runtime.GOOS != "windows" {
@@ -308,7 +308,7 @@ func TestPrecedence(t *testing.T) {
 		{name: "user key unknown", file: "[[user]]\nname = \"joe\"\npass = \"a\"", want: want{err: conf + ": user #1: unknown key pass (name, password, password_file, passwordeval)"}},
 		{name: "password without user", env: map[string]string{"MSMTPD_AUTH_PASSWORD": "x"}, want: want{err: "auth_password and auth_passwordeval need auth_user"}},
 		{name: "secret and its file", env: map[string]string{"MSMTPD_AUTH_PASSWORD": "x", "MSMTPD_AUTH_PASSWORD_FILE": "/x"}, want: want{err: "cannot use both MSMTPD_AUTH_PASSWORD and MSMTPD_AUTH_PASSWORD_FILE"}},
-		{name: "secret file missing", env: map[string]string{"MSMTPD_AUTH_PASSWORD_FILE": "/missing"}, want: want{err: "MSMTPD_AUTH_PASSWORD_FILE: /missing: file does not exist"}},
+		{name: "secret file missing", env: map[string]string{"MSMTPD_AUTH_PASSWORD_FILE": "/missing"}, want: want{err: "MSMTPD_AUTH_PASSWORD_FILE: /missing: No such file or directory"}},
 		{name: "secret file in TOML", file: "auth_user = \"u\"\nauth_password_file = \"/pw\"", files: map[string]string{"/pw": "tomlpw\n"},
 			want: want{listeners: "127.0.0.1:25/none", check: func(o *options) string {
 				if got := users(o); got != "u:tomlpw:" {

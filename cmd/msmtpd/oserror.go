@@ -4,9 +4,9 @@ import (
 	"errors"
 	"io/fs"
 	"strings"
-	"syscall"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/msmtp-go/msmtp/internal/oserr"
 )
 
 // strerror returns the system's description of err the way upstream prints it (strerror(3):
@@ -17,19 +17,7 @@ func strerror(err error) string {
 	if errors.As(err, &pe) {
 		return pe.Path + ": " + strerror(pe.Err)
 	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return capitalize(errno.Error())
-	}
-	return err.Error()
-}
-
-func capitalize(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	if r == utf8.RuneError {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[n:]
+	return oserr.Text(err)
 }
 
 // sanitize makes text from outside (a command's output, an error) safe for a log line: control

@@ -3,10 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/msmtp-go/msmtp/internal/oserr"
 )
 
 // Kind classifies an *Error for the exit-code table. The package does not know exit codes
@@ -119,28 +119,8 @@ func sanitize(s string) string {
 func isCntrl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 // strerror gives the C library's text for err ("No such file or directory"), which is what
-// upstream prints after a file name. Go's own texts are lower-case versions of the same
-// strings, so for an errno we only upper-case the first letter.
-func strerror(err error) string {
-	var errno syscall.Errno
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "No such file or directory"
-	case errors.Is(err, fs.ErrPermission):
-		return "Permission denied"
-	case errors.As(err, &errno):
-		s := errno.Error()
-		if s != "" {
-			s = strings.ToUpper(s[:1]) + s[1:]
-		}
-		return s
-	}
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return sanitize(pe.Err.Error())
-	}
-	return sanitize(err.Error())
-}
+// upstream prints after a file name, with control characters made harmless.
+func strerror(err error) string { return sanitize(oserr.Text(err)) }
 
 // fileError is a problem with a whole file: "FILE: MESSAGE".
 func fileError(file string, kind Kind, sentinel error, format string, args ...any) *Error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/itchyny/timefmt-go"
 
+	"github.com/msmtp-go/msmtp/internal/oserr"
 	"github.com/msmtp-go/msmtp/pkg/smtp"
 	"github.com/msmtp-go/msmtp/pkg/sysexits"
 )
@@ -150,7 +151,7 @@ func AppendLog(name, line string, stdout io.Writer) error {
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return &LogFileError{File: name, Line: line, Err: fmt.Errorf("cannot open: %s", strerror(err))}
+		return &LogFileError{File: name, Line: line, Err: fmt.Errorf("cannot open: %s", oserr.Text(err))}
 	}
 	defer f.Close()
 	deadline := time.Now().Add(lockTimeout)
@@ -160,35 +161,15 @@ func AppendLog(name, line string, stdout io.Writer) error {
 			break
 		}
 		if time.Now().After(deadline) {
-			return &LogFileError{File: name, Line: line, Err: fmt.Errorf("cannot lock (tried for %d seconds): %s", int(lockTimeout/time.Second), strerror(err))}
+			return &LogFileError{File: name, Line: line, Err: fmt.Errorf("cannot lock (tried for %d seconds): %s", int(lockTimeout/time.Second), oserr.Text(err))}
 		}
 		time.Sleep(lockInterval)
 	}
 	defer unlockFile(f)
 	if _, err := f.WriteString(line + "\n"); err != nil {
-		return &LogFileError{File: name, Line: line, Err: fmt.Errorf("cannot write: %s", strerror(err))}
+		return &LogFileError{File: name, Line: line, Err: fmt.Errorf("cannot write: %s", oserr.Text(err))}
 	}
 	return nil
-}
-
-// strerror gives the C library's wording for the common file errors, which is what msmtp
-// users see, instead of Go's "open x: no such file or directory".
-func strerror(err error) string {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return "No such file or directory"
-	case errors.Is(err, os.ErrPermission):
-		return "Permission denied"
-	}
-	s := err.Error()
-	if s != "" {
-		s = strings.ToUpper(s[:1]) + s[1:]
-	}
-	return s
 }
 
 // syslogFacilityCode returns the numeric facility (RFC 5424 §6.2.1) of a facility name.

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"strconv"
+
+	"github.com/msmtp-go/msmtp/internal/oserr"
 )
 
 // defaultProxyPort is msmtp's proxy_port default.
@@ -80,7 +82,7 @@ func (c *Client) dialTCP(ctx context.Context, d Dialer, shown, name string, port
 	case errors.As(err, &dnsErr):
 		return nil, newError(OpDial, "cannot locate host "+shown+": "+describeDNS(dnsErr), err, ErrHostNotFound)
 	case errors.As(err, &sysErr) && sysErr.Syscall == "bind":
-		return nil, newError(OpDial, "cannot bind source ip "+c.opts.SourceIP+": "+describe(err), err, ErrOS)
+		return nil, newError(OpDial, "cannot bind source ip "+c.opts.SourceIP+": "+oserr.Text(err), err, ErrOS)
 	}
 	return nil, newError(OpDial, "cannot connect to "+shown+", port "+strconv.Itoa(port)+": "+connectText(err), err, ErrConnect)
 }
@@ -91,7 +93,7 @@ func connectText(err error) string {
 	if isTimeout(err) {
 		return "Connection timed out"
 	}
-	return describe(err)
+	return oserr.Text(err)
 }
 
 // dialer returns the dialer to use, bound to SourceIP when one is set.

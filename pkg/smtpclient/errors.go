@@ -6,11 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
-	"io/fs"
 	"net"
 	"os"
 	"strings"
 
+	"github.com/msmtp-go/msmtp/internal/oserr"
 	"github.com/msmtp-go/msmtp/pkg/smtp"
 )
 
@@ -155,15 +155,15 @@ func ioError(op Op, dir direction, overTLS bool, err error) *Error {
 		// The caller gave up (msmtpd shutting down, an interrupt). It reaches a blocked read
 		// as an expired deadline, so it must be told from a timeout first: a message about
 		// a timeout would send the user looking for a setting that is not even set.
-		msg = "network " + string(dir) + " error: " + describe(err)
+		msg = "network " + string(dir) + " error: " + oserr.Text(err)
 	case isTimeout(err):
 		msg = "network " + string(dir) + " error: the operation timed out"
 	case overTLS && dir == reading:
-		msg = "cannot read from TLS connection: " + describe(err)
+		msg = "cannot read from TLS connection: " + oserr.Text(err)
 	case overTLS:
-		msg = "cannot write to TLS connection: " + describe(err)
+		msg = "cannot write to TLS connection: " + oserr.Text(err)
 	default:
-		msg = "network " + string(dir) + " error: " + describe(err)
+		msg = "network " + string(dir) + " error: " + oserr.Text(err)
 	}
 	return newError(op, msg, err, ErrIO)
 }
@@ -175,44 +175,6 @@ func isTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// describe returns the C library's wording for the operating-system errors that msmtp users
-// see (and grep for), and otherwise the innermost error's own text. The classification uses
-// errors.Is with errno values, so it works the same on every system.
-func describe(err error) string {
-	if text, ok := strerror(err); ok {
-		return text
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return "No such file or directory"
-	}
-	if errors.Is(err, context.Canceled) {
-		return "Operation canceled"
-	}
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			break
-		}
-		err = u
-	}
-	return err.Error()
-}
-
-// strerror maps well-known errnos to glibc's strerror texts.
-func strerror(err error) (string, bool) {
-	for _, e := range errnoTexts() {
-		if errors.Is(err, e.err) {
-			return e.text, true
-		}
-	}
-	return "", false
-}
-
-type errnoText struct {
-	err  error
-	text string
 }
 
 // describeDNS gives getaddrinfo's wording for a resolver failure.
@@ -261,5 +223,5 @@ func handshakeText(err error) string {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "The TLS connection was non-properly terminated."
 	}
-	return describe(err)
+	return oserr.Text(err)
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msmtp-go/msmtp/internal/oserr"
 	"github.com/msmtp-go/msmtp/pkg/smtp"
 )
 
@@ -40,8 +41,8 @@ func TestDescribe(t *testing.T) {
 		{fmt.Errorf("outer: %w", errors.New("the innermost text")), "the innermost text"},
 	}
 	for _, tc := range tests {
-		if got := describe(tc.err); got != tc.want {
-			t.Errorf("describe(%v) = %q, want %q", tc.err, got, tc.want)
+		if got := oserr.Text(tc.err); got != tc.want {
+			t.Errorf("oserr.Text(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }

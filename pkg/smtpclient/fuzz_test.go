@@ -2,6 +2,7 @@ package smtpclient
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -10,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"crypto/tls"
 	"github.com/emersion/go-sasl"
 )
 

@@ -1,4 +1,4 @@
-package smtpclient
+package oserr
 
 import "syscall"
 

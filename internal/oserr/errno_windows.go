@@ -1,6 +1,6 @@
 //go:build windows
 
-package smtpclient
+package oserr
 
 import "golang.org/x/sys/windows"
 

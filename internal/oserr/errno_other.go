@@ -1,5 +1,5 @@
 //go:build !windows
 
-package smtpclient
+package oserr
 
 func errnoTexts() []errnoText { return commonErrnos() }
