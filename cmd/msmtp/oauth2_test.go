@@ -117,7 +117,8 @@ func loginRun(t *testing.T, ctx context.Context, dir string, stdout io.Writer, a
 	a.runner = &secret.Runner{Stderr: &stderr}
 	a.env = config.OSEnv()
 	a.env.LookupEnv, a.env.SysConfDir = lookup, dir
-	a.env.Eval, a.env.PasswordEval = a.evalRunner(), a.evalRunner()
+	a.env.Eval = a.runner.Hook(a.ctx)
+	a.env.PasswordEval = a.env.Eval
 	overrides := new(config.Overrides)
 	inv, err := ParseArgs(append([]string{"msmtp"}, args...), ParseConfig{LookupEnv: lookup, Settings: overrides})
 	if err != nil {

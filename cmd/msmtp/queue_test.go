@@ -179,7 +179,8 @@ func (e *queueEnv) run(t *testing.T, stdin, argv0 string, args ...string) msmtpR
 	a.runner = &secret.Runner{Stderr: &stderr}
 	a.env = config.OSEnv()
 	a.env.LookupEnv, a.env.SysConfDir, a.env.Euid = lookup, e.home, 1000
-	a.env.Eval, a.env.PasswordEval = a.evalRunner(), a.evalRunner()
+	a.env.Eval = a.runner.Hook(a.ctx)
+	a.env.PasswordEval = a.env.Eval
 	code := a.main()
 	return msmtpResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }

@@ -44,23 +44,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	a.runner = &secret.Runner{Stderr: stderr}
 	a.env = config.OSEnv()
 	a.env.LookupEnv = lookupEnv
-	a.env.Eval = a.evalRunner()
-	a.env.PasswordEval = a.evalRunner()
+	a.env.Eval = a.runner.Hook(ctx)
+	a.env.PasswordEval = a.env.Eval
 	return a.main()
-}
-
-// evalRunner adapts the secret package's command runner to the config package's hook.
-func (a *app) evalRunner() config.Runner {
-	return func(cmd string) (string, error) {
-		out, err := a.runner.Eval(a.ctx, cmd)
-		var ee *secret.EvalError
-		if errors.As(err, &ee) {
-			// config words the message itself ("cannot read output of 'CMD'" for io.EOF,
-			// "cannot evaluate 'CMD': REASON" otherwise): hand it the cause.
-			return "", ee.Err
-		}
-		return out, err
-	}
 }
 
 func (a *app) main() sysexits.Code {

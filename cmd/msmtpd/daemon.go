@@ -178,16 +178,7 @@ func (d *daemon) relayDeliverer(ctx context.Context, stdout io.Writer) (delivere
 // inProcessWorld is the outside world of in-process delivery: msmtprc's environment, with
 // eval and passwordeval, and the delivery library's options.
 func (d *daemon) inProcessWorld(ctx context.Context, stdout io.Writer) (config.Env, delivery.Options) {
-	runner := &secret.Runner{}
-	evalRunner := func(cmd string) (string, error) {
-		out, err := runner.Eval(ctx, cmd)
-		var ee *secret.EvalError
-		if errors.As(err, &ee) {
-			// config words the message itself: hand it the cause.
-			return "", ee.Err
-		}
-		return out, err
-	}
+	evalRunner := (&secret.Runner{}).Hook(ctx)
 	env := config.OSEnv()
 	env.LookupEnv = d.sys.lookupEnv
 	env.Eval, env.PasswordEval = evalRunner, evalRunner

@@ -22,6 +22,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/msmtp-go/msmtp/internal/syslogsock"
 )
 
 // logSink writes one rendered message.
@@ -213,7 +215,7 @@ func (s *syslogSink) write(failed bool, msg string) error {
 		pri = syslogMailErr
 	}
 	datagram := fmt.Sprintf("<%d>%s msmtpd[%d]: %s", pri, s.now().Format(time.Stamp), s.pid, msg)
-	return sendSyslog(s.sockets, datagram)
+	return syslogsock.Send(s.sockets, datagram)
 }
 
 // newSink makes the sink for the log setting: none, syslog, stderr or a file name. In a
@@ -221,7 +223,7 @@ func (s *syslogSink) write(failed bool, msg string) error {
 // Windows administrators look first, and a service has no standard error to complain on.
 func newSink(target string, sys *system, stderr io.Writer) (logSink, error) {
 	sink, err := newTargetSink(target, sys, stderr)
-	if err != nil || sys.eventLog == nil || (target == "syslog" && !syslogSupported) {
+	if err != nil || sys.eventLog == nil || (target == "syslog" && !syslogsock.Supported) {
 		return sink, err
 	}
 	return failureTee{all: sink, failures: sys.eventLog}, nil
@@ -244,7 +246,7 @@ func newTargetSink(target string, sys *system, stderr io.Writer) (logSink, error
 	case "", "none":
 		return discardSink{}, nil
 	case "syslog":
-		if syslogSupported {
+		if syslogsock.Supported {
 			return syslog, nil
 		}
 		// Windows: the Event Log is the system's log. The service's is open already;
@@ -266,7 +268,7 @@ func newTargetSink(target string, sys *system, stderr io.Writer) (logSink, error
 	switch {
 	case err == nil:
 		f.Close()
-	case !syslogSupported:
+	case !syslogsock.Supported:
 		// Without syslog to fall back on, a log file that cannot be written must stop
 		// msmtpd at start-up rather than lose every line.
 		return nil, usagef("cannot open log file %s", strerror(err))
@@ -274,7 +276,7 @@ func newTargetSink(target string, sys *system, stderr io.Writer) (logSink, error
 		// Upstream falls back to syslog silently; say so once where the user looks.
 		fmt.Fprintf(stderr, "msmtpd: cannot open log file %s; using syslog instead\n", strerror(err))
 	}
-	if syslogSupported {
+	if syslogsock.Supported {
 		fs.fallback = syslog
 	}
 	return fs, nil

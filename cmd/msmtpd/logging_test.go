@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msmtp-go/msmtp/internal/syslogsock"
 	"github.com/msmtp-go/msmtp/internal/testutil"
 )
 
@@ -95,7 +96,7 @@ func TestNewSink(t *testing.T) {
 	// syslog (Windows), msmtpd cannot start.
 	var stderr strings.Builder
 	_, err := newSink(filepath.Join(logFile, "not-a-dir", "log"), sys, &stderr)
-	if syslogSupported {
+	if syslogsock.Supported {
 		if err != nil || !strings.Contains(stderr.String(), "using syslog instead") {
 			t.Errorf("unopenable log file: %v, stderr %q", err, stderr.String())
 		}

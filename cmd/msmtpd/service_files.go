@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
+
+	"github.com/msmtp-go/msmtp/internal/syslogsock"
 )
 
 // systemConfigFile is the msmtpd.toml read by default on goos, "" where there is none.
@@ -69,7 +71,7 @@ func describeLog(target string) string {
 	case "stderr":
 		return "standard error"
 	case "syslog":
-		if syslogSupported {
+		if syslogsock.Supported {
 			return "syslog"
 		}
 		return "the Event Log"

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/msmtp-go/msmtp/internal/syslogsock"
 	"github.com/msmtp-go/msmtp/internal/testutil"
 )
 
@@ -256,7 +257,7 @@ func TestServiceLogToEventLog(t *testing.T) {
 		t.Errorf("with --log=none: Event Log %q, want %q", got, want)
 	}
 
-	if !syslogSupported {
+	if !syslogsock.Supported {
 		if sink, err := newSink("syslog", sys, os.Stderr); err != nil || sink != logSink(events) {
 			t.Errorf("--log=syslog in a Windows service: %T, %v; want the Event Log", sink, err)
 		}

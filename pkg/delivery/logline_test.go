@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/msmtp-go/msmtp/internal/syslogsock"
 	"github.com/msmtp-go/msmtp/internal/testutil"
 	"github.com/msmtp-go/msmtp/pkg/smtp"
 	"github.com/msmtp-go/msmtp/pkg/sysexits"
@@ -98,7 +99,7 @@ func TestAppendLog(t *testing.T) {
 
 func TestSyslog(t *testing.T) {
 	t.Parallel()
-	if len(defaultSyslogSockets) == 0 {
+	if !syslogsock.Supported {
 		t.Skip("no syslog on this system")
 	}
 	dir := testutil.TempDir(t)

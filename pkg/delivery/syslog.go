@@ -1,21 +1,21 @@
 package delivery
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"time"
+
+	"github.com/msmtp-go/msmtp/internal/syslogsock"
 )
 
 // ErrSyslogUnavailable means this system has no syslog (Windows, or no syslog socket).
-var ErrSyslogUnavailable = errors.New("syslog is not available on this system")
+var ErrSyslogUnavailable = syslogsock.ErrUnavailable
 
 // Syslog sends msmtp's log line to the local syslog daemon (spec-mail-smtp.md §5.6): ident
 // "msmtp" without a PID, the given facility, priority info on success and err on failure.
 // Upstream's datagram is "<14>Nov 25 18:37:14 msmtp: host=...", and so is ours; the standard
 // library's log/syslog would add a PID and a host name.
 type Syslog struct {
-	// Sockets are tried in order; the default is the usual places for /dev/log.
+	// Sockets are tried in order; nil means the usual places of /dev/log.
 	Sockets []string
 	// Now gives the time stamp; nil means time.Now.
 	Now func() time.Time
@@ -36,27 +36,5 @@ func (s Syslog) Send(facility string, failed bool, text string) error {
 	if s.Now != nil {
 		now = s.Now
 	}
-	msg := fmt.Sprintf("<%d>%s msmtp: %s", pri, now().Format(time.Stamp), text)
-	sockets := s.Sockets
-	if sockets == nil {
-		sockets = defaultSyslogSockets
-	}
-	var lastErr error = ErrSyslogUnavailable
-	for _, path := range sockets {
-		for _, network := range []string{"unixgram", "unix"} {
-			c, err := net.Dial(network, path)
-			if err != nil {
-				lastErr = err
-				continue
-			}
-			_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			_, err = c.Write([]byte(msg))
-			c.Close()
-			if err == nil {
-				return nil
-			}
-			lastErr = err
-		}
-	}
-	return lastErr
+	return syslogsock.Send(s.Sockets, fmt.Sprintf("<%d>%s msmtp: %s", pri, now().Format(time.Stamp), text))
 }

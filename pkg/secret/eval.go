@@ -170,3 +170,18 @@ func trimLineEnd(s string) string {
 	}
 	return s
 }
+
+// Hook returns a function of the shape pkg/config injects for `eval` and `passwordeval`
+// (config.Runner): it runs cmd and returns its first line. On failure it returns the cause
+// rather than the *EvalError, because the config package words the message itself
+// ("cannot read output of 'CMD'" for io.EOF, "cannot evaluate 'CMD': REASON" otherwise).
+func (r *Runner) Hook(ctx context.Context) func(cmd string) (string, error) {
+	return func(cmd string) (string, error) {
+		out, err := r.Eval(ctx, cmd)
+		var ee *EvalError
+		if errors.As(err, &ee) {
+			return "", ee.Err
+		}
+		return out, err
+	}
+}

@@ -1,5 +1,0 @@
-//go:build !windows
-
-package delivery
-
-var defaultSyslogSockets = []string{"/dev/log", "/var/run/syslog", "/var/run/log"}
